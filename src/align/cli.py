@@ -1,0 +1,145 @@
+"""The `align` command line: a thin shell over the Python API.
+
+Exit status: 0 success, 1 some documents failed (batch), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import langid
+from .errors import AlignError
+from .export import write_run
+from .model import Alignment
+from .pipeline import Pipeline
+from .read import decode, read_text
+from .segment import segment as segment_text
+
+EXIT_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"align: error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="align")
+def cli() -> None:
+    """Align a document with its translation, score every pair, flag MT artefacts."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file2", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--model", default=None, help="sentence-transformers model name or path (default: bundled e5-small).")
+@click.option("--src-lang", default=None, help="Source language (ISO 639-1); in a mixed file, the source side.")
+@click.option("--tgt-lang", default=None, help="Target language (ISO 639-1).")
+@click.option("--presegmented", is_flag=True, help="Both files hold one segment per line; nothing is split.")
+@click.option("--doc-id", default=None, help="Document id in the outputs (default: the file name).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def run(
+    file: Path,
+    file2: Path | None,
+    outdir: Path,
+    model: str | None,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    presegmented: bool,
+    doc_id: str | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+    quiet: bool,
+) -> None:
+    """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
+    started = time.perf_counter()
+    pipeline = Pipeline(model, cache=not no_cache, cache_dir=cache_dir)
+    try:
+        doc = pipeline.load(
+            file, file2, src_lang=src_lang, tgt_lang=tgt_lang, presegmented_input=presegmented, doc_id=doc_id
+        )
+        alignment = pipeline.align_document(doc)
+        export_start = time.perf_counter()
+        seconds = {k: round(v, 4) for k, v in pipeline.timings.items()}
+        run_info = {
+            "model": pipeline.model_name,
+            "inputs": [str(p) for p in (file, file2) if p is not None],
+            "encoder": pipeline.stats.to_dict(),
+            "seconds": seconds,
+        }
+        summary = write_run(alignment, outdir, run_info)
+        seconds["export"] = round(time.perf_counter() - export_start, 4)
+        seconds["total"] = round(time.perf_counter() - started, 4)
+        write_run(alignment, outdir, run_info)  # again, now with the export time in summary.json
+    finally:
+        pipeline.close()
+    if not quiet:
+        _report(alignment, summary, outdir)
+
+
+def _report(alignment: Alignment, summary: dict, outdir: Path) -> None:
+    src, tgt = alignment.source, alignment.target
+    click.echo(
+        f"{alignment.doc_id}: {len(src)} {src.lang} / {len(tgt)} {tgt.lang} segments, "
+        f"{summary['pairs']} pairs, beads {summary['beads']}"
+    )
+    for src_text, tgt_text, score in alignment.pairs():
+        click.echo(f"  {score:5.2f}  {src_text}\n         {tgt_text}")
+    for flag in alignment.flags:
+        click.echo(f"  [{flag.type}] {flag.reason}")
+    click.echo(f"wrote {outdir}/alignments.jsonl, corpus.tsv, summary.json")
+
+
+@cli.command()
+@click.argument("file", required=False, default="-")
+@click.option("--lang", default=None, help="Language (ISO 639-1); detected when not given.")
+@click.option("--kinds", is_flag=True, help="Prefix each segment with its kind and a tab.")
+def segment(file: str, lang: str | None, kinds: bool) -> None:
+    """Print the sentences of FILE (or standard input), one per line."""
+    if file == "-":
+        text = decode(sys.stdin.buffer.read(), "standard input")
+        if not text.strip():
+            _fail("standard input is empty")
+    else:
+        text = read_text(file)
+    if lang:
+        langid.to_language(lang)
+    else:
+        lang = langid.detect(text)[0] or "en"
+    for seg in segment_text(text, lang):
+        line = " ".join(seg.text.split())
+        click.echo(f"{seg.kind.value}\t{line}" if kinds else line)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr, never a traceback."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("align: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(EXIT_INPUT)
+    except AlignError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        click.echo("align: interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:
+        if os.environ.get("ALIGN_DEBUG"):
+            raise
+        click.echo(f"align: internal error: {type(e).__name__}: {e} (set ALIGN_DEBUG=1 for details)", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

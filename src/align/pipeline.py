@@ -1,0 +1,199 @@
+"""The pipeline: document → embeddings → alignment → flags, as one reusable object.
+
+``Pipeline`` loads the encoder once and aligns any number of documents with it; the
+CLI, the batch runner and the notebooks all go through it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .aligner import AlignerConfig, align_vectors, calibrate, noise_levels
+from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
+from .errors import AlignError
+from .flags import FlagConfig, detect
+from .model import Alignment, Bead, Document, Side
+from .read import load_document
+from .segment import presegmented
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+class Pipeline:
+    """Holds the encoder and settings; aligns documents."""
+
+    def __init__(
+        self,
+        model: str | Encoder | None = None,
+        *,
+        cache: bool = True,
+        cache_dir: str | Path | None = None,
+        aligner_config: AlignerConfig | None = None,
+        flag_config: FlagConfig | None = None,
+    ) -> None:
+        self.timings: dict[str, float] = {}
+        with _timed(self.timings, "load_model"):
+            base = model if isinstance(model, Encoder) else load_encoder(model)
+            self.encoder = CachedEncoder(base, cache_dir=cache_dir, enabled=cache)
+        self.aligner_config = aligner_config or AlignerConfig()
+        self.flag_config = flag_config or FlagConfig()
+        self._noise_floor: float | None = None
+
+    @property
+    def model_name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def stats(self) -> EncoderStats:
+        return self.encoder.stats
+
+    def noise_floor(self) -> float:
+        if self._noise_floor is None:
+            self._noise_floor = noise_floor(self.encoder)
+        return self._noise_floor
+
+    def load(self, path: str | Path, path2: str | Path | None = None, **options) -> Document:
+        """Read and segment a document, recording the time spent."""
+        with _timed(self.timings, "read_segment"):
+            return load_document(path, path2, **options)
+
+    def align_file(self, path: str | Path, path2: str | Path | None = None, **options) -> Alignment:
+        return self.align_document(self.load(path, path2, **options))
+
+    def align_document(self, doc: Document) -> Alignment:
+        timings: dict[str, float] = {}
+        before = EncoderStats(**self.stats.to_dict())
+        src_ids, tgt_ids = doc.source.content_ids(), doc.target.content_ids()
+        src_texts = [doc.source.segments[i].text for i in src_ids]
+        tgt_texts = [doc.target.segments[j].text for j in tgt_ids]
+        floor = self.noise_floor()
+        with _timed(timings, "embed"):
+            vectors = self.encoder.encode(src_texts + tgt_texts) if src_texts or tgt_texts else np.zeros((0, 1))
+        src_vecs, tgt_vecs = vectors[: len(src_texts)], vectors[len(src_texts) :]
+        with _timed(timings, "align"):
+            raw = align_vectors(
+                src_vecs,
+                tgt_vecs,
+                np.array([len(t) for t in src_texts], dtype=np.float64),
+                np.array([len(t) for t in tgt_texts], dtype=np.float64),
+                floor,
+                self.aligner_config,
+            )
+            content_beads = [
+                Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw
+            ]
+            beads = merge_non_content(content_beads, doc.source, doc.target)
+            mark_coverage(beads)
+            similarity = _similarity(src_vecs, tgt_vecs, floor, self.aligner_config)
+        with _timed(timings, "flag"):
+            flags = detect(doc, beads, self.flag_config)
+        for stage, seconds in timings.items():
+            self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+        work = {k: v - before.to_dict()[k] for k, v in self.stats.to_dict().items()}
+        return Alignment(doc, beads, flags, self.model_name, similarity, src_ids, tgt_ids, timings, work)
+
+    def align_segments(
+        self,
+        src_segments: Sequence[str],
+        tgt_segments: Sequence[str],
+        *,
+        src_lang: str = "src",
+        tgt_lang: str = "tgt",
+        doc_id: str = "doc",
+    ) -> Alignment:
+        """Align two lists of pre-split segments (one segment per item, nothing re-split)."""
+        for name, items in (("source", src_segments), ("target", tgt_segments)):
+            if isinstance(items, str):
+                raise AlignError(f"{name} segments must be a list of strings, not one string")
+            bad = [i for i, s in enumerate(items) if not isinstance(s, str) or "\n" in s]
+            if bad:
+                raise AlignError(f"{name} segment {bad[0]} is not a one-line string")
+        # the final "\n" terminates the last line, so a trailing empty segment survives
+        src_text, tgt_text = "\n".join(src_segments) + "\n", "\n".join(tgt_segments) + "\n"
+        doc = Document(
+            doc_id,
+            Side(src_lang, src_text, presegmented(src_text) if src_segments else []),
+            Side(tgt_lang, tgt_text, presegmented(tgt_text) if tgt_segments else []),
+        )
+        return self.align_document(doc)
+
+    def close(self) -> None:
+        self.encoder.close()
+
+
+def _similarity(src_vecs: np.ndarray, tgt_vecs: np.ndarray, floor: float, config: AlignerConfig) -> np.ndarray:
+    if len(src_vecs) == 0 or len(tgt_vecs) == 0:
+        return np.zeros((len(src_vecs), len(tgt_vecs)), dtype=np.float32)
+    cos = src_vecs @ tgt_vecs.T
+    noise_src, noise_tgt = noise_levels(cos, floor, config.noise_prior_weight)
+    return calibrate(cos, (noise_src[:, None] + noise_tgt[None, :]) / 2.0).astype(np.float32)
+
+
+def merge_non_content(content_beads: list[Bead], source: Side, target: Side) -> list[Bead]:
+    """Insert every non-content segment as an unaligned bead, keeping both sides in order."""
+    pending_src = [s.id for s in source.segments if not s.is_content]
+    pending_tgt = [s.id for s in target.segments if not s.is_content]
+    out: list[Bead] = []
+    for bead in content_beads:
+        if bead.src_ids:
+            while pending_src and pending_src[0] < bead.src_ids[0]:
+                out.append(Bead([pending_src.pop(0)], [], 0.0))
+        if bead.tgt_ids:
+            while pending_tgt and pending_tgt[0] < bead.tgt_ids[0]:
+                out.append(Bead([], [pending_tgt.pop(0)], 0.0))
+        out.append(bead)
+    out.extend(Bead([i], [], 0.0) for i in pending_src)
+    out.extend(Bead([], [j], 0.0) for j in pending_tgt)
+    return out
+
+
+def mark_coverage(beads: list[Bead]) -> None:
+    """Unaligned segments outside the span both sides cover are not gaps, just uncovered.
+
+    The covered range of a side runs from its first to its last paired segment, so the
+    German body under an English headline and lead is "outside", not "added".
+    """
+    paired = [b for b in beads if b.is_pair]
+    if not paired:
+        for bead in beads:
+            bead.covered = False
+        return
+    src_lo, src_hi = min(b.src_ids[0] for b in paired), max(b.src_ids[-1] for b in paired)
+    tgt_lo, tgt_hi = min(b.tgt_ids[0] for b in paired), max(b.tgt_ids[-1] for b in paired)
+    for bead in beads:
+        if bead.src_ids and not bead.tgt_ids:
+            bead.covered = src_lo <= bead.src_ids[0] <= src_hi
+        elif bead.tgt_ids and not bead.src_ids:
+            bead.covered = tgt_lo <= bead.tgt_ids[0] <= tgt_hi
+
+
+def align_file(path: str | Path, path2: str | Path | None = None, *, model: str | None = None, **options) -> Alignment:
+    """Align one document file (mixed-language) or a source/target pair of files."""
+    pipeline = Pipeline(model)
+    try:
+        return pipeline.align_file(path, path2, **options)
+    finally:
+        pipeline.close()
+
+
+def align(
+    src_segments: Sequence[str], tgt_segments: Sequence[str], *, model: str | None = None, **options
+) -> Alignment:
+    """Align two lists of segments (each item one segment)."""
+    pipeline = Pipeline(model)
+    try:
+        return pipeline.align_segments(src_segments, tgt_segments, **options)
+    finally:
+        pipeline.close()
