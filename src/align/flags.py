@@ -105,9 +105,8 @@ def find_gaps(beads: list[Bead], doc: Document) -> list[Flag]:
         else:
             seg = doc.target.segments[bead.tgt_ids[0]]
             if seg.is_content:
-                flags.append(
-                    Flag("addition", f"target segment {seg.id} has no source: “{_clip(seg.text)}”", 1.0, "tgt", seg.id)
-                )
+                reason = f"target segment {seg.id} has no source: “{_clip(seg.text)}”"
+                flags.append(Flag("addition", reason, 1.0, "tgt", seg.id))
     return flags
 
 

@@ -8,7 +8,7 @@ own. Offsets always refer to the normalised text of the file a segment came from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a segment is. Only content kinds take part in alignment."""
 
     SENTENCE = "sentence"
@@ -33,9 +33,6 @@ class Kind(str, Enum):
     @property
     def is_content(self) -> bool:
         return self in (Kind.SENTENCE, Kind.HEADLINE)
-
-    def __str__(self) -> str:  # so f-strings and JSON show "sentence", not "Kind.SENTENCE"
-        return self.value
 
 
 @dataclass(frozen=True)
