@@ -38,6 +38,9 @@ class AlignerConfig:
     merge_penalty: float = 0.06  # per extra segment in a merged bead
     length_weight: float = 0.04  # weight of the squared log-length-ratio deviation
     noise_prior_weight: float = 4.0  # how many pseudo-observations the encoder noise floor counts as
+    # A merged bead earns its similarity once, not per segment: a merge must raise the
+    # similarity to win over a 1-1 plus an unaligned segment.
+    merge_scale_exponent: float = 0.0
     shapes: tuple[tuple[int, int], ...] = BEAD_SHAPES
 
 
@@ -69,6 +72,14 @@ def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
     return _block_means(values, size) * size
 
 
+def _crossing(breaks: np.ndarray | None, length: int, size: int) -> np.ndarray:
+    """For every block of ``size`` positions (by end), whether it spans a break."""
+    if breaks is None or size < 2:
+        return np.zeros(length - size + 1, dtype=bool)
+    inner = np.concatenate([[0], np.cumsum(breaks[1:].astype(np.int64))])  # breaks strictly inside
+    return (inner[size - 1 :] - inner[: length - size + 1]) > 0
+
+
 def noise_levels(sim: np.ndarray, floor: float, prior_weight: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-segment chance similarity: mean similarity to the other side, shrunk to the floor."""
     n, m = sim.shape
@@ -89,11 +100,14 @@ def gain_tables(
     tgt_lens: np.ndarray,
     noise_floor: float,
     config: AlignerConfig,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gain of every bead shape ending at every (i, j), plus its score and cosine.
 
     Returns three (K, n+1, m+1) arrays: gain (-inf where the shape does not fit),
-    calibrated score, raw cosine.
+    calibrated score, raw cosine. ``src_breaks[p]`` (``tgt_breaks``) is True where a
+    non-content segment lies between content positions p-1 and p: no bead spans it.
     """
     n, m = len(src_vecs), len(tgt_vecs)
     k_count = len(config.shapes)
@@ -119,8 +133,10 @@ def gain_tables(
             - log_ratio_mean
         )
         length_penalty = np.minimum(deviation**2, 4.0)
-        g = (calibrated - config.pair_threshold) * (a + b) / 2.0
+        g = (calibrated - config.pair_threshold) * ((a + b) / 2.0) ** config.merge_scale_exponent
         g -= config.merge_penalty * (a + b - 2) + config.length_weight * length_penalty
+        g[_crossing(src_breaks, n, a)] = -np.inf
+        g[:, _crossing(tgt_breaks, m, b)] = -np.inf
         gain[k, a:, b:] = g
         score[k, a:, b:] = calibrated
         cosine[k, a:, b:] = cos
@@ -159,13 +175,17 @@ def align_vectors(
     tgt_lens: np.ndarray,
     noise_floor: float,
     config: AlignerConfig | None = None,
+    src_breaks: np.ndarray | None = None,
+    tgt_breaks: np.ndarray | None = None,
 ) -> list[RawBead]:
     """The best monotone bead sequence covering every position of both sides once."""
     config = config or AlignerConfig()
     n, m = len(src_vecs), len(tgt_vecs)
     if n == 0 or m == 0:
         return [RawBead((i,), (), 0.0, 0.0) for i in range(n)] + [RawBead((), (j,), 0.0, 0.0) for j in range(m)]
-    gain, score, cosine = gain_tables(src_vecs, tgt_vecs, src_lens, tgt_lens, noise_floor, config)
+    gain, score, cosine = gain_tables(
+        src_vecs, tgt_vecs, src_lens, tgt_lens, noise_floor, config, src_breaks, tgt_breaks
+    )
     shape_a = np.array([a for a, _ in config.shapes], dtype=np.int64)
     shape_b = np.array([b for _, b in config.shapes], dtype=np.int64)
     back = _best_path(gain, shape_a, shape_b)

@@ -90,6 +90,8 @@ class Pipeline:
                 np.array([len(t) for t in tgt_texts], dtype=np.float64),
                 floor,
                 self.aligner_config,
+                content_breaks(src_ids),
+                content_breaks(tgt_ids),
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw
@@ -139,6 +141,12 @@ def _similarity(src_vecs: np.ndarray, tgt_vecs: np.ndarray, floor: float, config
     cos = src_vecs @ tgt_vecs.T
     noise_src, noise_tgt = noise_levels(cos, floor, config.noise_prior_weight)
     return calibrate(cos, (noise_src[:, None] + noise_tgt[None, :]) / 2.0).astype(np.float32)
+
+
+def content_breaks(content_ids: list[int]) -> np.ndarray:
+    """True at content position p when a non-content segment separates it from p-1."""
+    ids = np.asarray(content_ids, dtype=np.int64)
+    return np.concatenate([[False], np.diff(ids) > 1]) if len(ids) else np.zeros(0, dtype=bool)
 
 
 def merge_non_content(content_beads: list[Bead], source: Side, target: Side) -> list[Bead]:

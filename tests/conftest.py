@@ -1,0 +1,44 @@
+"""Shared paths and fixtures. Tests run on real data with the real bundled model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO / ".." / "shared" / "data"
+SEED = REPO / "corpora" / "putin_kim_vostochny_2023-09_en-de_deepl.txt"
+
+
+def shared(*parts: str) -> Path:
+    """A path inside ../shared/data; skips the test when the data is not there."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared evaluation data not found: {path}")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test session gets its own embedding cache (also for CLI subprocesses)."""
+    cache = tmp_path_factory.mktemp("embedding-cache")
+    old = os.environ.get("ALIGN_CACHE_DIR")
+    os.environ["ALIGN_CACHE_DIR"] = str(cache)
+    yield cache
+    if old is None:
+        os.environ.pop("ALIGN_CACHE_DIR", None)
+    else:
+        os.environ["ALIGN_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def pipeline(isolated_cache: Path):
+    """One bundled-model pipeline for the whole session (the model loads once)."""
+    from align import Pipeline
+
+    p = Pipeline()
+    yield p
+    p.close()

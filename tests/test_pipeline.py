@@ -1,0 +1,96 @@
+"""Pipeline-level behaviour: beads partition both sides; the Python API and its exports."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from align import AlignError, Kind, Segment, Side
+from align.aligner import align_vectors
+from align.model import Bead
+from align.pipeline import content_breaks, mark_coverage, merge_non_content
+from conftest import shared
+
+
+def _side(kinds: list[Kind]) -> Side:
+    segments = [Segment(i, f"s{i}", 0, 0, kind) for i, kind in enumerate(kinds)]
+    return Side("xx", "", segments)
+
+
+kinds = st.lists(st.sampled_from([Kind.SENTENCE, Kind.SENTENCE, Kind.HEADLINE, Kind.BYLINE, Kind.TRAILER]), max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(src_kinds=kinds, tgt_kinds=kinds, seed=st.integers(0, 2**16), noise=st.floats(0.0, 0.95))
+def test_beads_partition_both_sides_in_order(src_kinds: list[Kind], tgt_kinds: list[Kind], seed: int, noise: float):
+    rng = np.random.default_rng(seed)
+    source, target = _side(src_kinds), _side(tgt_kinds)
+    src_ids, tgt_ids = source.content_ids(), target.content_ids()
+
+    def unit(n: int) -> np.ndarray:
+        v = rng.normal(size=(n, 8)).astype(np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+
+    raw = align_vectors(
+        unit(len(src_ids)),
+        unit(len(tgt_ids)),
+        rng.integers(1, 200, len(src_ids)).astype(float),
+        rng.integers(1, 200, len(tgt_ids)).astype(float),
+        noise,
+        src_breaks=content_breaks(src_ids),
+        tgt_breaks=content_breaks(tgt_ids),
+    )
+    content = [Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], r.score) for r in raw]
+    beads = merge_non_content(content, source, target)
+    mark_coverage(beads)
+    assert [i for b in beads for i in b.src_ids] == list(range(len(src_kinds))), "each source segment once, in order"
+    assert [j for b in beads for j in b.tgt_ids] == list(range(len(tgt_kinds))), "each target segment once, in order"
+    for bead in beads:
+        assert bead.src_ids or bead.tgt_ids
+        assert bead.src_ids == sorted(bead.src_ids) and bead.tgt_ids == sorted(bead.tgt_ids)
+        if any(not source.segments[i].is_content for i in bead.src_ids) or any(
+            not target.segments[j].is_content for j in bead.tgt_ids
+        ):
+            assert len(bead.src_ids) + len(bead.tgt_ids) == 1, "non-content segments are never paired"
+
+
+def test_align_api_on_real_parallel_sentences(pipeline) -> None:
+    path = shared("deen", "wmt20_newstest2020_ende.tsv")
+    table = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    doc = table[table["doc_id"] == table["doc_id"].iloc[0]]
+    en, de = list(doc["en"]), list(doc["de"])
+    # drop one German sentence: its English counterpart must come out unaligned (an omission)
+    dropped = len(de) // 2
+    de_damaged = de[:dropped] + de[dropped + 1 :]
+    result = pipeline.align_segments(en, de_damaged, src_lang="en", tgt_lang="de")
+    pairs = [(b.src_ids, b.tgt_ids) for b in result.beads if b.is_pair]
+    expected = [([i], [i if i < dropped else i - 1]) for i in range(len(en)) if i != dropped]
+    assert pairs == expected
+    omissions = [f for f in result.flags if f.type == "omission"]
+    assert [f.segment_id for f in omissions] == [dropped]
+    frame = result.to_dataframe()
+    assert {"src_ids", "tgt_ids", "src_text", "tgt_text", "score", "flags"} <= set(frame.columns)
+    assert len(frame) == len(result.beads)
+
+
+def test_to_tsv_escapes_tabs_and_newlines(pipeline, tmp_path: Path) -> None:
+    en = ["The first\tsentence has a tab.", "Prices rose by 4.5 percent in May.", "Back\\slash here."]
+    de = ["Der erste\tSatz hat einen Tab.", "Die Preise stiegen im Mai um 4,5 Prozent.", "Rück\\strich hier."]
+    result = pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")
+    path = tmp_path / "corpus.tsv"
+    result.to_tsv(path)
+    rows = path.read_text(encoding="utf-8").splitlines()
+    assert all(row.count("\t") == rows[0].count("\t") for row in rows)
+    table = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    assert list(table["src"]) == ["The first\\tsentence has a tab.", en[1], "Back\\\\slash here."]
+
+
+def test_align_segments_rejects_a_string_instead_of_a_list(pipeline) -> None:
+    with pytest.raises(AlignError, match="list of strings"):
+        pipeline.align_segments("One sentence.", ["Ein Satz."])
