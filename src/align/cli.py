@@ -19,6 +19,7 @@ from .model import Alignment
 from .pipeline import Pipeline
 from .read import decode, read_text
 from .segment import segment as segment_text
+from .segment import unwrap
 
 EXIT_INPUT = 2
 
@@ -102,7 +103,12 @@ def _report(alignment: Alignment, summary: dict, outdir: Path) -> None:
 @click.argument("file", required=False, default="-")
 @click.option("--lang", default=None, help="Language (ISO 639-1); detected when not given.")
 @click.option("--kinds", is_flag=True, help="Prefix each segment with its kind and a tab.")
-def segment(file: str, lang: str | None, kinds: bool) -> None:
+@click.option(
+    "--rejoin/--no-rejoin",
+    default=None,
+    help="Rejoin lines hard-wrapped inside a paragraph (PDF text), or never; default: only where plainly wrapped.",
+)
+def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> None:
     """Print the sentences of FILE (or standard input), one per line."""
     if file == "-":
         text = decode(sys.stdin.buffer.read(), "standard input")
@@ -114,8 +120,8 @@ def segment(file: str, lang: str | None, kinds: bool) -> None:
         langid.to_language(lang)
     else:
         lang = langid.detect(text)[0] or "en"
-    for seg in segment_text(text, lang):
-        line = " ".join(seg.text.split())
+    for seg in segment_text(text, lang, rejoin=rejoin):
+        line = unwrap(seg.text)
         click.echo(f"{seg.kind.value}\t{line}" if kinds else line)
 
 

