@@ -30,8 +30,9 @@ DE_TRAILER = "Übersetzt mit Deepl.com"
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("seed-out")
+    cold_cache = tmp_path_factory.mktemp("seed-cache")  # so summary.json shows real encoder work
     result = subprocess.run(
-        [sys.executable, "-m", "align.cli", "run", str(SEED), "-o", str(out)],
+        [sys.executable, "-m", "align.cli", "run", str(SEED), "-o", str(out), "--cache-dir", str(cold_cache)],
         capture_output=True,
         text=True,
         timeout=600,

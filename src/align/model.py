@@ -16,6 +16,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 
 class Kind(StrEnum):
@@ -190,6 +191,18 @@ class Alignment:
         from .export import document_summary
 
         return document_summary(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows an Alignment as a side-by-side table (see display.py)."""
+        from .display import alignment_html
+
+        return alignment_html(self)
+
+    def plot(self, ax: Axes | None = None, **options) -> Axes:
+        """Similarity heat map with the alignment path drawn over it (matplotlib; see plot.py)."""
+        from .plot import plot_alignment
+
+        return plot_alignment(self, ax, **options)
 
     def __repr__(self) -> str:
         pairs = sum(b.is_pair for b in self.beads)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .aligner import AlignerConfig, align_vectors, calibrate, noise_levels
+from .aligner import AlignerConfig, AlignStats, align_vectors, calibrate, noise_levels
 from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
 from .errors import AlignError
 from .flags import FlagConfig, detect
@@ -50,6 +50,7 @@ class Pipeline:
         self.aligner_config = aligner_config or AlignerConfig()
         self.flag_config = flag_config or FlagConfig()
         self._noise_floor: float | None = None
+        self.align_stats = AlignStats()  # what the aligner did for the last document
 
     @property
     def model_name(self) -> str:
@@ -92,6 +93,11 @@ class Pipeline:
                 self.aligner_config,
                 content_breaks(src_ids),
                 content_breaks(tgt_ids),
+                src_texts=src_texts,
+                tgt_texts=tgt_texts,
+                # re-embedding plausible merges goes through the cache and counts as encoder work
+                window_encoder=self.encoder.encode,
+                stats=self.align_stats,
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw

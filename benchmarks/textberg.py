@@ -1,0 +1,149 @@
+"""Text+Berg (German–French) sentence-alignment benchmark.
+
+Default: every test document through ``align run --presegmented DE FR`` (a fresh
+embedding cache, so the figures are cold-cache), scored with ``align.evaluate.score``
+exactly as the shared README defines it. Prints strict/lax P/R/F1, seconds per stage
+and encoder work (characters sent to the encoder / characters of both inputs).
+
+``--ablation``: switches the aligner's ideas off one at a time on ``dev/`` (the tuning
+document) through the Python API and prints each idea's F1 gain and cost.
+
+    python benchmarks/textberg.py [--split test|dev] [--ablation]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from align.aligner import AlignerConfig
+from align.evaluate import GoldBead, Scores, beads_from_jsonl, read_bead_file, score
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "textberg"
+
+
+def documents(split: str) -> list[Path]:
+    """Base paths (without .de/.fr/.defr) of the documents of one split."""
+    folder = DATA / split
+    if not folder.exists():
+        sys.exit(f"Text+Berg data not found: {folder}")
+    return sorted(p.with_suffix("") for p in folder.glob("*.defr"))
+
+
+def run_cli(split: str) -> None:
+    docs = documents(split)
+    gold: list[list[GoldBead]] = []
+    test: list[list[GoldBead]] = []
+    stages: dict[str, float] = {}
+    encoder_chars = input_chars = 0
+    wall = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, ALIGN_CACHE_DIR=str(Path(tmp) / "cache"))
+        for base in docs:
+            out = Path(tmp) / base.name
+            de, fr = base.with_suffix(".de"), base.with_suffix(".fr")
+            cmd = ["align", "run", "--presegmented", str(de), str(fr), "-o", str(out), "-q"]
+            cmd += ["--src-lang", "de", "--tgt-lang", "fr"]
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, env=env)
+            wall += time.perf_counter() - start
+            summary = json.loads((out / "summary.json").read_text())
+            for stage, seconds in summary["seconds"].items():
+                stages[stage] = stages.get(stage, 0.0) + seconds
+            encoder_chars += summary["encoder"]["chars"]
+            input_chars += len(de.read_text(encoding="utf-8")) + len(fr.read_text(encoding="utf-8"))
+            gold.append(read_bead_file(base.with_suffix(".defr")))
+            test.append(next(iter(beads_from_jsonl(out / "alignments.jsonl").values())))
+    scores = score(gold, test)
+    print(f"## Text+Berg {split} ({len(docs)} documents), `align run --presegmented DE FR`, cold cache\n")
+    print(scores_table(scores))
+    print("\n| stage | seconds (sum over documents) |\n|---|---|")
+    for stage, seconds in stages.items():
+        print(f"| {stage} | {seconds:.1f} |")
+    print(f"| wall clock, all `align run` processes | {wall:.1f} |")
+    print(f"\nencoder work: {encoder_chars:,} chars / {input_chars:,} input chars = {encoder_chars / input_chars:.2f}×")
+
+
+def scores_table(scores: Scores) -> str:
+    return "\n".join(
+        [
+            "| | precision | recall | F1 |",
+            "|---|---|---|---|",
+            f"| strict | {scores.strict_precision:.3f} | {scores.strict_recall:.3f} | {scores.strict_f1:.3f} |",
+            f"| lax | {scores.lax_precision:.3f} | {scores.lax_recall:.3f} | {scores.lax_f1:.3f} |",
+        ]
+    )
+
+
+ABLATIONS: dict[str, dict] = {
+    "all ideas (default)": {},
+    "− re-embedding plausible merges (second pass)": {"refine": False},
+    "− length prior": {"length_weight": 0.0},
+    "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
+    "+ margin (kNN mean, weight 1, threshold re-centred)": {"margin_weight": 1.0, "pair_threshold": -0.08},
+    "re-embedding budget 1.0× instead of 0.5×": {"refine_budget": 1.0},
+}
+
+
+def run_ablation(split: str) -> None:
+    from align.pipeline import Pipeline
+
+    docs = documents(split)
+    print(f"## Ablation on Text+Berg {split} (Python API, same cache for every row)\n")
+    print("| configuration | strict F1 | Δ strict | lax F1 | extra encoder chars / input | align s |")
+    print("|---|---|---|---|---|---|")
+    baseline: float | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, change in ABLATIONS.items():
+            config = replace(AlignerConfig(), **change)
+            pipeline = Pipeline(aligner_config=config, cache_dir=Path(tmp) / "cache")
+            gold, test = [], []
+            refined = input_chars = 0
+            seconds = 0.0
+            for base in docs:
+                doc = pipeline.load(
+                    base.with_suffix(".de"), base.with_suffix(".fr"),
+                    src_lang="de", tgt_lang="fr", presegmented_input=True,
+                )  # fmt: skip
+                pipeline.encoder.encode([s.text for s in doc.source.segments + doc.target.segments])
+                start = time.perf_counter()
+                alignment = pipeline.align_document(doc)
+                seconds += time.perf_counter() - start
+                refined += pipeline.align_stats.refined_chars
+                input_chars += sum(len(s.text) for s in doc.source.segments + doc.target.segments)
+                gold.append(read_bead_file(base.with_suffix(".defr")))
+                test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])
+            pipeline.close()
+            s = score(gold, test)
+            baseline = s.strict_f1 if baseline is None else baseline
+            print(
+                f"| {name} | {s.strict_f1:.3f} | {s.strict_f1 - baseline:+.3f} | {s.lax_f1:.3f} "
+                f"| {refined / input_chars:.2f} | {seconds:.1f} |"
+            )
+    print("\n(align s includes re-embedding windows missing from the cache; noisy on a shared CPU)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=["test", "dev"])
+    parser.add_argument("--ablation", action="store_true", help="ablation table (use --split dev)")
+    args = parser.parse_args()
+    np.set_printoptions(precision=3)
+    print(f"command: python benchmarks/textberg.py {' '.join(sys.argv[1:])}\n")
+    if args.ablation:
+        run_ablation(args.split)
+    else:
+        run_cli(args.split)
+
+
+if __name__ == "__main__":
+    main()

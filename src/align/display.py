@@ -1,0 +1,102 @@
+"""HTML rendering of an Alignment for Jupyter: a side-by-side table of beads.
+
+Every bead is one row, in document order, so unaligned segments (a bead with one
+empty side) stay visible where they occur. Flagged rows are highlighted and carry
+their flags' types and reasons; document-level flags are listed above the table.
+Styles are inline because notebook front ends may strip <style> blocks.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Alignment, Bead, Flag
+
+DEFAULT_MAX_BEADS = 500  # beyond this the table is cut (to_dataframe() has everything)
+
+_CELL = "padding:2px 6px;vertical-align:top;text-align:left;border-bottom:1px solid #ddd"
+_ROW_STYLE = {
+    "pair": "",
+    "flagged": "background:#fde2e2",
+    "unaligned": "background:#fff6d5",
+    "uncovered": "color:#888",
+}
+_KIND_STYLE = "font-size:80%;color:#666;font-style:italic"
+_FLAG_STYLE = "display:inline-block;margin:1px 2px;padding:0 4px;border-radius:3px;background:#c62828;color:white"
+
+
+def row_status(bead: Bead) -> str:
+    """How a bead's row is shown: 'flagged', 'pair', 'unaligned' (a gap) or 'uncovered'."""
+    if bead.flags:
+        return "flagged"
+    if bead.is_pair:
+        return "pair"
+    return "unaligned" if bead.covered else "uncovered"
+
+
+def _flag_badge(flag: Flag) -> str:
+    return (
+        f'<span class="align-flag" data-flag="{escape(flag.type)}" title="{escape(flag.reason)}" '
+        f'style="{_FLAG_STYLE}">{escape(flag.type)}</span> <span style="font-size:85%">{escape(flag.reason)}</span>'
+    )
+
+
+def _side_cell(alignment: Alignment, bead: Bead, side: str) -> str:
+    segments = alignment.source.segments if side == "src" else alignment.target.segments
+    ids = bead.src_ids if side == "src" else bead.tgt_ids
+    if not ids:
+        return f'<td style="{_CELL};color:#aaa">—</td>'
+    parts = []
+    for i in ids:
+        segment = segments[i]
+        kind = "" if segment.is_content else f' <span style="{_KIND_STYLE}">[{escape(segment.kind.value)}]</span>'
+        parts.append(f"{escape(segment.text)}{kind}")
+    return f'<td style="{_CELL}">{"<br>".join(parts)}</td>'
+
+
+def _ids(ids: list[int]) -> str:
+    return ",".join(str(i) for i in ids) or "—"
+
+
+def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEADS) -> str:
+    """The alignment as an HTML table (source | target), flags highlighted."""
+    src, tgt = alignment.source, alignment.target
+    pairs = sum(b.is_pair for b in alignment.beads)
+    flagged = sum(bool(b.flags) for b in alignment.beads)
+    header = (
+        f"<p><b>{escape(alignment.doc_id)}</b>: {len(src)} {escape(src.lang)} / {len(tgt)} {escape(tgt.lang)} "
+        f"segments, {pairs} pairs, {len(alignment.flags)} flags ({flagged} flagged beads) — "
+        f"model {escape(alignment.model)}</p>"
+    )
+    document_flags = [f for f in alignment.flags if f.segment_id is None]
+    if document_flags:
+        header += "<ul>" + "".join(f"<li>{_flag_badge(f)}</li>" for f in document_flags) + "</ul>"
+    shown = alignment.beads if max_beads is None else alignment.beads[:max_beads]
+    rows = []
+    for number, bead in enumerate(shown):
+        status = row_status(bead)
+        score = f"{bead.score:.2f}" if bead.is_pair else ""
+        flags = "<br>".join(_flag_badge(f) for f in bead.flags)
+        rows.append(
+            f'<tr class="align-{status}" style="{_ROW_STYLE[status]}">'
+            f'<td style="{_CELL}">{number}</td>'
+            f'<td style="{_CELL}">{bead.type}</td>'
+            f'<td style="{_CELL}">{_ids(bead.src_ids)} : {_ids(bead.tgt_ids)}</td>'
+            f'<td style="{_CELL}">{score}</td>'
+            f"{_side_cell(alignment, bead, 'src')}{_side_cell(alignment, bead, 'tgt')}"
+            f'<td style="{_CELL}">{flags}</td></tr>'
+        )
+    more = len(alignment.beads) - len(shown)
+    footer = f"<p>… {more} more beads not shown; use <code>to_dataframe()</code> for all.</p>" if more > 0 else ""
+    head_cells = ("#", "type", "ids", "score", f"source ({src.lang})", f"target ({tgt.lang})", "flags")
+    head = "".join(f'<th style="{_CELL}">{escape(c)}</th>' for c in head_cells)
+    legend = (
+        '<p style="font-size:85%">rows: '
+        f'<span style="{_ROW_STYLE["flagged"]}">flagged</span> · '
+        f'<span style="{_ROW_STYLE["unaligned"]}">unaligned inside the aligned span</span> · '
+        f'<span style="{_ROW_STYLE["uncovered"]}">outside the aligned span</span></p>'
+    )
+    table = f'<table class="align-beads" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+    return f"<div>{header}{legend}{table}<tbody>{''.join(rows)}</tbody></table>{footer}</div>"

@@ -1,0 +1,161 @@
+"""Alignment quality: strict and lax precision/recall/F1 against gold beads.
+
+The definition is the one of Sennrich & Volk (2011) as implemented by the scorer that
+Vecalign and Bertalign publish their Text+Berg figures with, so our numbers compare:
+
+* Precision runs over every distinct bead the aligner outputs that is not empty on
+  both sides (1-0 and 0-1 beads included). A *strict* hit is a bead identical to a gold
+  bead. A *lax* hit is a strict hit, or a bead one of whose source sentences is paired
+  in gold with one of the bead's target sentences.
+* Recall is the same computation with the roles swapped, over the gold beads that
+  have both sides, judged against the output beads that have both sides.
+* Counts are pooled over all documents before dividing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import AlignError
+from .model import Alignment
+
+GoldBead = tuple[tuple[int, ...], tuple[int, ...]]  # (source ids, target ids)
+
+_BEAD_LINE = re.compile(r"^\s*\[([0-9,\s]*)\]\s*:\s*\[([0-9,\s]*)\]\s*$")
+
+
+def _ids(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.replace(",", " ").split())
+
+
+def parse_bead_lines(lines: Iterable[str], name: str = "input") -> list[GoldBead]:
+    """Beads from lines such as ``[3, 4]:[5]``, ``[]:[6]``, ``[7]:[]``; blank lines are skipped."""
+    beads: list[GoldBead] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        match = _BEAD_LINE.match(line)
+        if not match:
+            raise AlignError(f"{name}, line {number}: not a bead of the form [i, j]:[k]: {line.strip()[:60]!r}")
+        beads.append((_ids(match.group(1)), _ids(match.group(2))))
+    return beads
+
+
+def read_bead_file(path: str | Path) -> list[GoldBead]:
+    """Read a Vecalign/Bertalign-style bead file (one ``[i, j]:[k]`` bead per line)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise AlignError(f"cannot read bead file {path}: {e}") from None
+    return parse_bead_lines(text.splitlines(), str(path))
+
+
+def beads_from_alignment(alignment: Alignment) -> list[GoldBead]:
+    """Our beads as (source ids, target ids), in document order (segment ids = line numbers)."""
+    return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
+
+
+def beads_from_jsonl(path: str | Path) -> dict[str, list[GoldBead]]:
+    """doc_id → beads, from an ``alignments.jsonl`` written by ``align run`` or ``align batch``."""
+    docs: dict[str, list[GoldBead]] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    bead = (tuple(int(i) for i in record["src_ids"]), tuple(int(j) for j in record["tgt_ids"]))
+                    doc_id = str(record["doc_id"])
+                except (ValueError, KeyError, TypeError) as e:
+                    raise AlignError(f"{path}, line {number}: not an alignments.jsonl record ({e})") from None
+                docs.setdefault(doc_id, []).append(bead)
+    except OSError as e:
+        raise AlignError(f"cannot read {path}: {e}") from None
+    return docs
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Pooled strict/lax precision, recall and F1, with the counts they come from."""
+
+    strict_precision: float
+    strict_recall: float
+    strict_f1: float
+    lax_precision: float
+    lax_recall: float
+    lax_f1: float
+    test_beads: int  # beads judged for precision
+    gold_beads: int  # beads judged for recall
+    strict_hits_precision: int
+    strict_hits_recall: int
+    lax_hits_precision: int
+    lax_hits_recall: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def _hits(reference: Iterable[GoldBead], judged: Iterable[GoldBead]) -> tuple[int, int, int]:
+    """(judged beads, strict hits, lax hits) of ``judged`` against ``reference``."""
+    reference_set = {bead for bead in reference if bead[0] or bead[1]}
+    judged_set = {bead for bead in judged if bead[0] or bead[1]}
+    partners: dict[int, set[int]] = defaultdict(set)
+    for src, tgt in reference_set:
+        for i in src:
+            partners[i].update(tgt)
+    strict = lax = 0
+    for bead in judged_set:
+        if bead in reference_set:
+            strict += 1
+            lax += 1
+        elif any(partners[i].intersection(bead[1]) for i in bead[0] if i in partners):
+            lax += 1
+    return len(judged_set), strict, lax
+
+
+def _ratio(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _normalise(beads: Iterable[Sequence[Sequence[int]]]) -> list[GoldBead]:
+    return [(tuple(int(i) for i in src), tuple(int(j) for j in tgt)) for src, tgt in beads]
+
+
+def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
+    """Strict and lax P/R/F1 of ``test_docs`` against ``gold_docs`` (same order), counts pooled."""
+    if len(gold_docs) != len(test_docs):
+        raise AlignError(f"{len(gold_docs)} gold documents but {len(test_docs)} test documents")
+    p_total = p_strict = p_lax = r_total = r_strict = r_lax = 0
+    for gold_raw, test_raw in zip(gold_docs, test_docs, strict=True):
+        gold, test = _normalise(gold_raw), _normalise(test_raw)
+        total, strict, lax = _hits(gold, test)
+        p_total, p_strict, p_lax = p_total + total, p_strict + strict, p_lax + lax
+        gold_pairs = [b for b in gold if b[0] and b[1]]
+        test_pairs = [b for b in test if b[0] and b[1]]
+        total, strict, lax = _hits(test_pairs, gold_pairs)
+        r_total, r_strict, r_lax = r_total + total, r_strict + strict, r_lax + lax
+    sp, sr = _ratio(p_strict, p_total), _ratio(r_strict, r_total)
+    lp, lr = _ratio(p_lax, p_total), _ratio(r_lax, r_total)
+    return Scores(sp, sr, _f1(sp, sr), lp, lr, _f1(lp, lr), p_total, r_total, p_strict, r_strict, p_lax, r_lax)
+
+
+def format_scores(scores: Scores) -> str:
+    """A two-row markdown table of the scores."""
+    return "\n".join(
+        [
+            "| | precision | recall | F1 |",
+            "|---|---|---|---|",
+            f"| strict | {scores.strict_precision:.4f} | {scores.strict_recall:.4f} | {scores.strict_f1:.4f} |",
+            f"| lax | {scores.lax_precision:.4f} | {scores.lax_recall:.4f} | {scores.lax_f1:.4f} |",
+        ]
+    )

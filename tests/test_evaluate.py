@@ -1,0 +1,69 @@
+"""The evaluator against hand-computed strict/lax precision, recall and F1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from align.errors import AlignError
+from align.evaluate import beads_from_jsonl, parse_bead_lines, read_bead_file, score
+
+GOLD = [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3, 4))]
+
+
+def test_perfect_output_scores_one() -> None:
+    s = score([GOLD], [GOLD])
+    assert (s.strict_precision, s.strict_recall, s.strict_f1, s.lax_f1) == (1.0, 1.0, 1.0, 1.0)
+    assert s.test_beads == 4  # the 0-1 bead counts for precision
+    assert s.gold_beads == 3  # but not for recall
+
+
+def test_partial_output_known_counts() -> None:
+    test = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((), (2,)), ((3,), (3,)), ((), (4,))]
+    s = score([GOLD], [test])
+    # precision: 6 beads; strict hits (0)-(0) and ()-(2); lax adds (1)-(1) and (3)-(3)
+    assert (s.test_beads, s.strict_hits_precision, s.lax_hits_precision) == (6, 2, 4)
+    # recall: 3 gold pairs against the 3 test pairs; strict (0)-(0); lax all three
+    assert (s.gold_beads, s.strict_hits_recall, s.lax_hits_recall) == (3, 1, 3)
+    assert s.strict_precision == pytest.approx(2 / 6)
+    assert s.strict_recall == pytest.approx(1 / 3)
+    assert s.strict_f1 == pytest.approx(2 * (1 / 3) * (1 / 3) / (2 / 3))
+    assert s.lax_f1 == pytest.approx(2 * (4 / 6) * 1.0 / (4 / 6 + 1.0))
+
+
+def test_counts_are_pooled_not_averaged() -> None:
+    doc_a = [((0,), (0,))]
+    doc_b = [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+    wrong_b = [((0,), (1,)), ((1,), (0,)), ((2,), (2,))]
+    s = score([doc_a, doc_b], [doc_a, wrong_b])
+    assert s.strict_precision == pytest.approx(2 / 4)  # a per-document mean would give (1 + 1/3) / 2
+
+
+def test_parse_and_read(tmp_path: Path) -> None:
+    assert parse_bead_lines(["[0, 1]:[0]", "[]:[1]", "[2]:[]", ""]) == [((0, 1), (0,)), ((), (1,)), ((2,), ())]
+    path = tmp_path / "gold.defr"
+    path.write_text("[0]:[0]\n[1, 2]:[1, 2]\n", encoding="utf-8")
+    assert read_bead_file(path) == [((0,), (0,)), ((1, 2), (1, 2))]
+    with pytest.raises(AlignError, match="line 2"):
+        parse_bead_lines(["[0]:[0]", "0 - 1"], "x")
+
+
+def test_beads_from_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "alignments.jsonl"
+    records = [
+        {"doc_id": "a", "src_ids": [0], "tgt_ids": [0, 1]},
+        {"doc_id": "b", "src_ids": [], "tgt_ids": [0]},
+        {"doc_id": "a", "src_ids": [1], "tgt_ids": []},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert beads_from_jsonl(path) == {"a": [((0,), (0, 1)), ((1,), ())], "b": [((), (0,))]}
+    path.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(AlignError, match="line 1"):
+        beads_from_jsonl(path)
+
+
+def test_document_count_mismatch() -> None:
+    with pytest.raises(AlignError, match="2 gold documents but 1"):
+        score([GOLD, GOLD], [GOLD])
