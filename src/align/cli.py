@@ -16,6 +16,7 @@ from . import langid
 from .embed import load_encoder
 from .errors import AlignError
 from .export import write_run
+from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
 from .read import decode, read_text
@@ -55,6 +56,10 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--no-flag", "no_flags", multiple=True, metavar="TYPE", help="Switch a flag type off (repeatable).")
+@click.option(
+    "--flag-threshold", "flag_thresholds", multiple=True, metavar="TYPE=VALUE", help="Set a flag type's threshold."
+)
 def run(
     file: Path,
     file2: Path | None,
@@ -69,12 +74,15 @@ def run(
     quiet: bool,
     batch_size: int = 64,
     device: str = "auto",
+    no_flags: tuple[str, ...] = (),
+    flag_thresholds: tuple[str, ...] = (),
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
+    flag_config = FlagConfig().without(*no_flags).with_thresholds(**dict(map(parse_threshold, flag_thresholds)))
     load_start = time.perf_counter()
     encoder = load_encoder(model, batch_size=batch_size, device=device)
-    pipeline = Pipeline(encoder, cache=not no_cache, cache_dir=cache_dir)
+    pipeline = Pipeline(encoder, cache=not no_cache, cache_dir=cache_dir, flag_config=flag_config)
     pipeline.timings["load_model"] = time.perf_counter() - load_start
     try:
         doc = pipeline.load(

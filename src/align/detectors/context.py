@@ -1,0 +1,87 @@
+"""What every detector sees: the document, its beads, settings, and shared text helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..model import Bead, Document, Segment
+
+if TYPE_CHECKING:
+    from ..flags import FlagConfig
+
+WORD = re.compile(r"\w+", re.UNICODE)
+# letters only, apostrophe inside allowed ("Putin's"); digits and underscores excluded
+LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An aligned bead with both sides, as text."""
+
+    bead: Bead
+    src: list[Segment]
+    tgt: list[Segment]
+
+    @property
+    def src_text(self) -> str:
+        return " ".join(s.text for s in self.src)
+
+    @property
+    def tgt_text(self) -> str:
+        return " ".join(s.text for s in self.tgt)
+
+    @property
+    def src_id(self) -> int:
+        return self.src[0].id
+
+    @property
+    def tgt_id(self) -> int:
+        return self.tgt[0].id
+
+
+@dataclass(frozen=True)
+class Context:
+    doc: Document
+    beads: list[Bead]
+    config: FlagConfig
+
+    @property
+    def src_lang(self) -> str:
+        return self.doc.source.lang
+
+    @property
+    def tgt_lang(self) -> str:
+        return self.doc.target.lang
+
+    def pairs(self) -> Iterator[Pair]:
+        """Every bead with both sides (these hold content segments only)."""
+        for bead in self.beads:
+            if bead.is_pair:
+                yield Pair(
+                    bead,
+                    [self.doc.source.segments[i] for i in bead.src_ids],
+                    [self.doc.target.segments[j] for j in bead.tgt_ids],
+                )
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in WORD.findall(text)]
+
+
+def clip(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str, lang: str) -> float:
+    """Word frequency on the Zipf scale (0 = unseen, 7 = "the"); 0 for unsupported languages."""
+    from wordfreq import zipf_frequency
+
+    try:
+        return float(zipf_frequency(word, lang))
+    except (LookupError, ValueError):
+        return 0.0

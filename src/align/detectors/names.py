@@ -1,0 +1,193 @@
+"""``name_mismatch``: proper names present on one side and missing or different on the other.
+
+Names are compared through a transliteration key (German and English spellings of
+Russian, Korean … names: Peskow/Peskov, Wostotschny/Vostochny, Pjöngjang/Pyongyang
+give the same or a near key), then by edit similarity, so they match.
+
+Which words are names: in English (and other languages that capitalise only names) a
+capitalised word that is not sentence-initial, or an acronym. In German every noun is
+capitalised, so a German word counts as a name only when it is about as frequent in
+English text as in German text (names do not get translated; nouns do), or is an acronym.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from ..model import Flag
+from .context import LETTER_WORD, Context, clip, zipf
+
+# German exonyms and nationality words with their English forms (space-separated alternatives).
+_EXONYMS_DE_EN = {
+    "deutschland": "germany", "deutsch": "german", "österreich": "austria", "österreichisch": "austrian",
+    "schweiz": "switzerland", "schweizer": "swiss", "frankreich": "france", "französisch": "french",
+    "italien": "italy", "italienisch": "italian", "spanien": "spain", "spanisch": "spanish",
+    "russland": "russia", "russisch": "russian", "griechenland": "greece", "griechisch": "greek",
+    "türkei": "turkey", "türkisch": "turkish", "niederlande": "netherlands", "niederländisch": "dutch",
+    "belgien": "belgium", "polen": "poland", "polnisch": "polish", "ungarn": "hungary", "ungarisch": "hungarian",
+    "tschechien": "czech", "tschechisch": "czech", "vereinigte": "united", "staaten": "states",
+    "großbritannien": "britain", "britisch": "british", "england": "england", "englisch": "english",
+    "europa": "europe", "europäisch": "european", "nordkorea": "korea dprk north", "südkorea": "korea south",
+    "dvrk": "dprk", "usa": "us united america", "vereinigten": "united", "uno": "un", "nato": "nato",
+    "koreanisch": "korean", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
+    "rom": "rome", "prag": "prague", "brüssel": "brussels", "warschau": "warsaw", "peking": "beijing",
+    "kiew": "kyiv", "mailand": "milan", "venedig": "venice", "genf": "geneva", "zürich": "zurich",
+    "china": "china", "chinesisch": "chinese", "japanisch": "japanese", "amerika": "america",
+    "amerikanisch": "american", "ukraine": "ukraine", "ukrainisch": "ukrainian", "afrika": "africa",
+    "asien": "asia", "norwegen": "norway", "dänemark": "denmark", "finnland": "finland",
+    "kreml": "kremlin", "bayern": "bavaria", "sachsen": "saxony", "weißrussland": "belarus",
+    "schweden": "sweden swede swedish", "schwede": "swede", "schwedin": "swede", "neapel": "naples napoli",
+    "vereinten": "united", "grünen": "greens green", "münchner": "munich", "wiener": "viennese vienna",
+    "tokio": "tokyo", "argentinien": "argentina", "brasilien": "brazil", "kanada": "canada",
+    "australien": "australia", "israelisch": "israeli", "südostasien": "southeast asia", "ostasien": "east asia",
+    "syrien": "syria", "irak": "iraq", "ägypten": "egypt", "indien": "india", "mexiko": "mexico",
+}  # fmt: skip
+_NOT_NAMES = {
+    "i", "mr", "mrs", "ms", "dr", "prof", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "herr", "frau", "ok", "tv", "minister", "president", "chancellor",
+    "prime", "secretary", "senator", "governor", "mayor", "king", "queen", "prince", "general", "director",
+    "professor", "chairman", "premier", "minster", "corona", "passant", "kohl",
+}  # fmt: skip
+# German nouns that are also English words, so frequency alone makes them look like names.
+_GERMAN_FALSE_FRIENDS = {
+    "kind", "see", "tag", "pause", "marine", "moderator", "bub", "tote", "art", "hand", "rat", "gift", "mist",
+    "bad", "boot", "rock", "land", "mode", "chef", "will", "also", "fast", "bald", "dose", "note", "rente",
+    "kiefer", "tagen", "tradition",
+}  # fmt: skip
+_NAME_SIMILARITY = 0.75  # edit similarity of transliteration keys at which two spellings are one name
+
+
+# German → English transliteration folds, applied in order (both sides get them, so only consistency matters).
+_TRANSLITERATION = (
+    ("tsch", "ch"), ("sch", "sh"), ("zh", "sh"), ("ph", "f"), ("ck", "k"), ("ts", "z"), ("w", "v"),
+    ("j", "y"), ("c", "k"), ("z", "s"), ("ij", "y"), ("iy", "y"), ("yy", "y"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=100_000)
+def name_key(word: str) -> str:
+    """A spelling-neutral key: no diacritics, German/English transliteration folded, doubles collapsed."""
+    text = word.lower().replace("ß", "ss")
+    text = re.sub(r"['’]s$", "", text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    for old, new in _TRANSLITERATION:
+        text = text.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def same_name(a: str, b: str) -> bool:
+    ka, kb = name_key(a), name_key(b)
+    if ka == kb:
+        return True
+    if min(len(ka), len(kb)) < 3:
+        return False
+    prefix = len(_common_prefix(ka, kb))
+    if prefix >= 4 and prefix >= 0.6 * min(len(ka), len(kb)):
+        return True  # inflection: Putins/Putin, Russland/Russia
+    return SequenceMatcher(None, ka, kb).ratio() >= _NAME_SIMILARITY
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) >= 2 and sum(c.isupper() for c in word) >= 2 and word[0].isupper()
+
+
+def _initial_positions(text: str) -> set[int]:
+    """Offsets of words that start a sentence or a quotation (capitalised anyway)."""
+    starts = {0}
+    for m in re.finditer(r"[.!?:;„“\"«»()\[\]–—-]\s+|^\s*[\"„“«(]?", text):
+        starts.add(m.end())
+    return starts
+
+
+def names_in(text: str, lang: str, other_lang: str) -> list[str]:
+    """The words of text that look like proper names."""
+    initial = _initial_positions(text)
+    found = []
+    for m in LETTER_WORD.finditer(text):
+        word = re.sub(r"['’]s$", "", m.group())
+        lower = word.lower()
+        if not word[0].isupper() or lower in _NOT_NAMES or len(word) < 2:
+            continue
+        if _is_acronym(word):
+            found.append(word)
+            continue
+        z_here, z_other = zipf(lower, lang), zipf(lower, other_lang)
+        if lang == "de":
+            if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):
+                continue
+            if lower in _EXONYMS_DE_EN:
+                found.append(word)  # "Spanien": a name whose English form differs
+                continue
+            # a name is not translated, so English text uses it about as often as German text does;
+            # very common German words are nouns ("Kind", "Tradition"), even if that misses "Merkel"
+            if z_other >= 1.0 and z_here - z_other <= 1.3 and z_here < 4.5:
+                found.append(word)
+        elif m.start() in initial:
+            if z_here < 3.0 and z_here - z_other <= 1.5:
+                found.append(word)  # "Werth had …": rare as an ordinary word
+        elif not (z_here >= 3.5 and z_here - z_other >= 0.7):
+            found.append(word)  # not a common word that is merely capitalised ("Prime Minister", "World Cup")
+    return found
+
+
+def _present(name: str, other_words: list[str], exonyms: dict[str, set[str]]) -> bool:
+    lower = name.lower()
+    for other in other_words:
+        if same_name(name, other):
+            return True
+    targets = exonyms.get(lower) or next((v for k, v in exonyms.items() if lower.startswith(k) and len(k) >= 4), set())
+    return any(o.lower().startswith(t) for o in other_words for t in targets)
+
+
+@lru_cache(maxsize=4)
+def _exonym_maps() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    de_en: dict[str, set[str]] = {}
+    en_de: dict[str, set[str]] = {}
+    for de, english in _EXONYMS_DE_EN.items():
+        for en in english.split():
+            de_en.setdefault(de, set()).add(en)
+            en_de.setdefault(en, set()).add(de)
+    return de_en, en_de
+
+
+def differing_names(src: str, tgt: str, src_lang: str, tgt_lang: str) -> tuple[list[str], list[str]]:
+    """Names of the source missing in the target, and names of the target missing in the source."""
+    src_words = [m.group() for m in LETTER_WORD.finditer(src)]
+    tgt_words = [m.group() for m in LETTER_WORD.finditer(tgt)]
+    de_en, en_de = _exonym_maps()
+    to_tgt = de_en if (src_lang, tgt_lang) == ("de", "en") else en_de if (src_lang, tgt_lang) == ("en", "de") else {}
+    to_src = en_de if to_tgt is de_en else de_en if to_tgt is en_de else {}
+    missing = [n for n in names_in(src, src_lang, tgt_lang) if not _present(n, tgt_words, to_tgt)]
+    extra = [n for n in names_in(tgt, tgt_lang, src_lang) if not _present(n, src_words, to_src)]
+    return list(dict.fromkeys(missing)), list(dict.fromkeys(extra))
+
+
+def find_name_mismatches(ctx: Context) -> list[Flag]:
+    threshold = ctx.config.threshold("name_mismatch")
+    flags = []
+    for pair in ctx.pairs():
+        missing, extra = differing_names(pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
+        if not missing and not extra:
+            continue
+        score = 1.0 if missing and extra else 0.8
+        if score < threshold:
+            continue
+        parts = []
+        if missing:
+            parts.append("source names missing in the target: " + ", ".join(missing))
+        if extra:
+            parts.append("target names not in the source: " + ", ".join(extra))
+        reason = f"{'; '.join(parts)}: “{clip(pair.tgt_text)}”"
+        flags.append(Flag("name_mismatch", reason, score, "tgt", pair.tgt_id, pair.src_id))
+    return flags
