@@ -146,6 +146,105 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
         click.echo(f"{seg.kind.value}\t{line}" if kinds else line)
 
 
+@cli.command()
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("-j", "--jobs", default=1, show_default=True, help="Worker processes (each loads the model once).")
+@click.option(
+    "--formats",
+    default="tsv,jsonl",
+    show_default=True,
+    help="Exports, comma-separated, from tsv, jsonl, tmx, moses. alignments.jsonl, corpus.tsv, summary.json, "
+    "documents.jsonl and errors.tsv are always written; jsonl adds pairs.jsonl, tmx corpus.tmx (TMX 1.4), "
+    "moses corpus.<srclang> and corpus.<tgtlang>.",
+)
+@click.option("--model", default=None, help="sentence-transformers model name or path (default: bundled e5-small).")
+@click.option("--src-lang", default=None, help="Source language of every document (a manifest column overrides).")
+@click.option("--tgt-lang", default=None, help="Target language of every document (a manifest column overrides).")
+@click.option("--presegmented", is_flag=True, help="All files hold one segment per line; nothing is split.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
+@click.option("--docs-per-task", default=4, show_default=True, help="Documents embedded together in one model call.")
+@click.option(
+    "--max-segment-chars",
+    default=10_000,
+    show_default=True,
+    help="A document with a longer sentence (e.g. a huge line with no punctuation) fails with this reason.",
+)
+@click.option(
+    "--max-dp-cells",
+    default=4_000_000,
+    show_default=True,
+    help="A document whose source × target sentence count exceeds this fails (the aligner's memory grows with it).",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal; else log lines)."
+)
+@click.option("--log-interval", default=10.0, show_default=True, help="Seconds between progress log lines.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def batch(
+    manifest: Path,
+    outdir: Path,
+    jobs: int,
+    formats: str,
+    model: str | None,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    presegmented: bool,
+    cache_dir: Path | None,
+    docs_per_task: int,
+    max_segment_chars: int,
+    max_dp_cells: int,
+    progress: bool | None,
+    log_interval: float,
+    quiet: bool,
+) -> None:
+    """Align every document listed in MANIFEST into OUTDIR.
+
+    MANIFEST is a TSV with the header doc_id, src, tgt (paths relative to the manifest;
+    optional src_lang and tgt_lang columns; an empty tgt means src holds both languages),
+    or a directory of <id>.<lang>.txt pairs.
+
+    A document that cannot be aligned (missing, empty, binary, undecodable, too long a
+    line, …) is listed with its reason in OUTDIR/errors.tsv and the batch goes on.
+    Running the same command again resumes: finished documents are kept, the rest are
+    aligned, and the merged outputs are rebuilt.
+
+    Exit status: 0 every document succeeded; 1 some documents failed (see errors.tsv);
+    2 bad usage or an unusable manifest.
+    """
+    from .batch import BatchOptions, Limits, parse_formats, run_batch
+
+    for code in (src_lang, tgt_lang):
+        if code:
+            langid.to_language(code)
+    options = BatchOptions(
+        model=model,
+        jobs=jobs,
+        formats=parse_formats(formats),
+        cache_dir=str(cache_dir) if cache_dir else None,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        presegmented=presegmented,
+        limits=Limits(max_segment_chars=max_segment_chars, max_dp_cells=max_dp_cells),
+        docs_per_task=docs_per_task,
+        progress_bar=False if quiet else progress,
+        log_interval=float("inf") if quiet else log_interval,
+    )
+    report = run_batch(manifest, outdir, options)
+    if not quiet:
+        this_run = report.summary["this_run"]
+        click.echo(
+            f"{report.succeeded}/{report.total} documents aligned ({report.resumed} from an earlier run), "
+            f"{report.failed} failed; {report.summary['pairs']} pairs; "
+            f"{this_run['documents_per_second']:.2f} docs/s, {this_run['sentences_per_second']:.1f} sentences/s "
+            f"this run; wrote {outdir}/ ({', '.join(report.summary['outputs'])})"
+        )
+        if report.failed:
+            click.echo(f"failed documents and reasons: {outdir}/errors.tsv", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
 @cli.command("eval")
 @click.option("--gold", "gold_paths", multiple=True, required=True, type=click.Path(path_type=Path),
               help="Gold bead file ([i, j]:[k] per line); repeat, one per document.")  # fmt: skip

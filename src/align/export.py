@@ -1,23 +1,54 @@
-"""Exports: bead records, alignments.jsonl, corpus.tsv and summary.json."""
+"""Exports: bead records, alignments.jsonl, corpus.tsv, summary.json, TMX 1.4, Moses, pair JSONL.
+
+Every writer works from bead records (the alignments.jsonl schema), one record at a
+time, so the batch runner can stream a corpus of any size from its part files.
+
+Text that a format cannot hold is handled, never dropped silently:
+
+* TSV: tab, newline, CR and backslash are backslash-escaped (``escape_tsv``).
+* TMX (XML 1.0): characters XML 1.0 forbids (C0 controls other than tab/LF/CR, lone
+  surrogates, U+FFFE/U+FFFF) are replaced by U+FFFD in ``<seg>``, and the originals
+  are recorded in a ``<prop type="x-align-replaced">`` of that ``<tuv>`` as
+  ``offset:U+XXXX`` items, so the exact text can be restored. Markup characters are
+  escaped by the XML library (``xml.etree.ElementTree``).
+* Moses: one segment per line, so every character that some tool treats as a line
+  break (LF, CR, VT, FF, FS/GS/RS, NEL, U+2028, U+2029) becomes a space.
+* JSONL: JSON escapes controls; NEL, U+2028 and U+2029 are escaped too, because
+  ``str.splitlines()`` (and JavaScript, for the latter two) would split a line there.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .model import Alignment
 
 TSV_COLUMNS = ("doc_id", "src", "tgt", "score", "type", "flags")
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# XML 1.0 Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MOSES_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# JSON leaves these raw with ensure_ascii=False, yet str.splitlines() breaks lines at them
+_JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def escape_tsv(text: str) -> str:
     """Backslash-escape what would break a TSV row (tab, newline, CR, backslash)."""
     return text.translate(_TSV_ESCAPES)
+
+
+def json_line(record: Mapping[str, Any]) -> str:
+    """One JSON object on one line, safe for every line-splitting reader."""
+    return json.dumps(record, ensure_ascii=False).translate(_JSON_LINE_BREAKS) + "\n"
 
 
 def bead_records(alignment: Alignment) -> list[dict[str, Any]]:
@@ -41,10 +72,15 @@ def bead_records(alignment: Alignment) -> list[dict[str, Any]]:
     ]
 
 
+def temporary_path(path: str | Path) -> Path:
+    """Where a file is written before being renamed into place (hidden, per process)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.tmp{os.getpid()}")
+
+
 def _atomic_write(path: str | Path, lines: Iterable[str]) -> None:
     """Write to a temporary file, then rename: a crash never leaves half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = temporary_path(path)
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         for line in lines:
             f.write(line)
@@ -52,28 +88,48 @@ def _atomic_write(path: str | Path, lines: Iterable[str]) -> None:
 
 
 def write_jsonl(alignments: Iterable[Alignment], path: str | Path) -> None:
-    _atomic_write(path, (json.dumps(r, ensure_ascii=False) + "\n" for a in alignments for r in bead_records(a)))
+    _atomic_write(path, (json_line(r) for a in alignments for r in bead_records(a)))
+
+
+def is_pair(record: Mapping[str, Any]) -> bool:
+    return bool(record["src_ids"]) and bool(record["tgt_ids"])
+
+
+def flag_types(record: Mapping[str, Any]) -> str:
+    return ",".join(sorted({f["type"] for f in record["flags"]}))
+
+
+def tsv_row(record: Mapping[str, Any]) -> str | None:
+    """The corpus.tsv row of a bead record; None for a bead that lacks a side."""
+    if not is_pair(record):
+        return None
+    cells = (
+        record["doc_id"],
+        record["src_text"],
+        record["tgt_text"],
+        f"{record['score']:.4f}",
+        record["type"],
+        flag_types(record),
+    )
+    return "\t".join(escape_tsv(c) for c in cells) + "\n"
+
+
+def tsv_header() -> str:
+    return "\t".join(TSV_COLUMNS) + "\n"
 
 
 def tsv_rows(alignment: Alignment) -> Iterable[str]:
-    for bead in alignment.beads:
-        if bead.is_pair:
-            cells = (
-                alignment.doc_id,
-                alignment.src_text(bead),
-                alignment.tgt_text(bead),
-                f"{bead.score:.4f}",
-                bead.type,
-                ",".join(sorted({f.type for f in bead.flags})),
-            )
-            yield "\t".join(escape_tsv(c) for c in cells) + "\n"
+    for record in bead_records(alignment):
+        row = tsv_row(record)
+        if row is not None:
+            yield row
 
 
 def write_tsv(alignments: Iterable[Alignment], path: str | Path) -> None:
     """The parallel corpus: a header row, then one row per bead that has both sides."""
 
     def lines() -> Iterable[str]:
-        yield "\t".join(TSV_COLUMNS) + "\n"
+        yield tsv_header()
         for alignment in alignments:
             yield from tsv_rows(alignment)
 
@@ -85,6 +141,7 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
         "doc_id": alignment.doc_id,
         "languages": {"src": alignment.source.lang, "tgt": alignment.target.lang},
         "segments": {"src": len(alignment.source), "tgt": len(alignment.target)},
+        "content_segments": {"src": len(alignment.src_content_ids), "tgt": len(alignment.tgt_content_ids)},
         "beads": dict(Counter(b.type for b in alignment.beads)),
         "pairs": sum(b.is_pair for b in alignment.beads),
         "uncovered_segments": sum(len(b.src_ids) + len(b.tgt_ids) for b in alignment.beads if not b.covered),
@@ -103,3 +160,99 @@ def write_run(alignment: Alignment, outdir: str | Path, run_info: dict[str, Any]
     summary = document_summary(alignment) | run_info
     _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     return summary
+
+
+# --- pair exports: TMX, Moses, pair JSONL ---------------------------------------------
+
+
+def xml_safe(text: str) -> tuple[str, list[str]]:
+    """Text XML 1.0 can hold: forbidden characters → U+FFFD, plus ``offset:U+XXXX`` for each."""
+    replaced = [f"{m.start()}:U+{ord(m.group()):04X}" for m in _XML_FORBIDDEN.finditer(text)]
+    return (_XML_FORBIDDEN.sub("\ufffd", text) if replaced else text), replaced
+
+
+def moses_line(text: str) -> str:
+    """One segment as one line: every line-break character becomes a space."""
+    return _MOSES_LINE_BREAKS.sub(" ", text) + "\n"
+
+
+def pair_record(record: Mapping[str, Any], src_lang: str, tgt_lang: str) -> dict[str, Any]:
+    """The pairs.jsonl object of a bead: the two texts keyed by language (the common MT-data layout)."""
+    translation = {src_lang: record["src_text"], tgt_lang: record["tgt_text"]}
+    if src_lang == tgt_lang:  # same-language pair: keep both texts
+        translation = {"src": record["src_text"], "tgt": record["tgt_text"]}
+    return {
+        "doc_id": record["doc_id"],
+        "score": record["score"],
+        "type": record["type"],
+        "flags": sorted({f["type"] for f in record["flags"]}),
+        "translation": translation,
+    }
+
+
+class TmxWriter:
+    """Streams a TMX 1.4 document: header first, then one ``<tu>`` per pair, then the closing tags.
+
+    ``srclang`` in the header is the source language of the corpus (``*all*`` when the
+    documents have different source languages, as TMX 1.4 allows); every ``<tu>`` names
+    its own ``srclang`` and every ``<tuv>`` its ``xml:lang``.
+    """
+
+    def __init__(self, stream: IO[str], srclang: str, tool_version: str = "0.1.0") -> None:
+        self._stream = stream
+        self._count = 0
+        header = ET.Element(
+            "header",
+            {
+                "creationtool": "align",
+                "creationtoolversion": tool_version,
+                "segtype": "sentence",
+                "o-tmf": "align-jsonl",
+                "adminlang": "en",
+                "srclang": srclang,
+                "datatype": "plaintext",
+                "creationdate": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+            },
+        )
+        stream.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+        stream.write(f'<tmx version="1.4">\n{ET.tostring(header, encoding="unicode")}\n<body>\n')
+
+    def add(self, record: Mapping[str, Any], src_lang: str, tgt_lang: str) -> None:
+        self._count += 1
+        tu = ET.Element("tu", {"tuid": str(self._count), "srclang": src_lang})
+        for prop_type, value in (
+            ("x-doc-id", record["doc_id"]),
+            ("x-score", f"{record['score']:.4f}"),
+            ("x-bead-type", record["type"]),
+            ("x-flags", flag_types(record)),
+        ):
+            if value:
+                prop = ET.SubElement(tu, "prop", {"type": prop_type})
+                prop.text = xml_safe(value)[0]
+        for lang, text in ((src_lang, record["src_text"]), (tgt_lang, record["tgt_text"])):
+            tuv = ET.SubElement(tu, "tuv", {_XML_LANG: lang})
+            clean, replaced = xml_safe(text)
+            if replaced:
+                prop = ET.SubElement(tuv, "prop", {"type": "x-align-replaced"})
+                prop.text = " ".join(replaced)
+            seg = ET.SubElement(tuv, "seg")
+            seg.text = clean
+        self._stream.write(ET.tostring(tu, encoding="unicode") + "\n")
+
+    def close(self) -> None:
+        self._stream.write("</body>\n</tmx>\n")
+
+
+def write_tmx(records: Iterable[Mapping[str, Any]], path: str | Path, src_lang: str, tgt_lang: str) -> int:
+    """A TMX 1.4 file of every pair among the records; returns the number of ``<tu>``."""
+    count = 0
+    tmp = temporary_path(path)
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        writer = TmxWriter(f, src_lang)
+        for record in records:
+            if is_pair(record):
+                writer.add(record, src_lang, tgt_lang)
+                count += 1
+        writer.close()
+    os.replace(tmp, path)
+    return count

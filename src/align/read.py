@@ -24,28 +24,76 @@ _BOMS = (
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LANG_SUFFIX = re.compile(r"[._-](?:[a-z]{2}|src|tgt|source|target)$")
+# File signatures of formats people mistake for text: a named reason beats "binary".
+_SIGNATURES = (
+    (b"%PDF-", "a PDF file; extract its text first"),
+    (b"PK\x03\x04", "a ZIP archive (or DOCX/ODT/XLSX); extract its text first"),
+    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
+    (b"BZh", "a bzip2-compressed file; decompress it first"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file; decompress it first"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (DOC/XLS); save it as text first"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+MAX_FILE_BYTES = 256 * 1024 * 1024  # far above any one document; stops a stray disk image
+_SNIFF = 65536  # bytes looked at to tell text from binary
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """BOM-less UTF-16 (LE or BE) is recognisable: mostly-ASCII text with every other byte NUL."""
+    sample = data[:_SNIFF]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for nuls, quiet, encoding in ((odd_nuls, even_nuls, "utf-16-le"), (even_nuls, odd_nuls, "utf-16-be")):
+        if nuls > 0.3 * half and quiet < 0.01 * half:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def decode(data: bytes, name: str = "input") -> str:
-    """Bytes → text: BOM-aware, UTF-8 first, CP1252 as the fallback; refuses binary data."""
+    """Bytes → text, or an AlignError that says why not.
+
+    Order: a BOM decides (UTF-8/16/32); NUL bytes mean BOM-less UTF-16 or binary; valid
+    UTF-8 is UTF-8; anything else is read as CP1252 (a superset of Latin-1's printable
+    range, so Latin-1 files decode too). Bytes CP1252 leaves undefined (0x81, 0x8D,
+    0x8F, 0x90, 0x9D) would be C1 control characters in Latin-1, never real text, so
+    such a file is refused as undecodable rather than guessed at. Line ends become LF.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return normalise(data.decode(encoding))
             except UnicodeDecodeError as e:
                 raise AlignError(f"{name}: cannot decode as {encoding}: {e.reason} at byte {e.start}") from None
-    if b"\x00" in data[:65536]:
-        raise AlignError(f"{name}: looks like a binary file (NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise AlignError(f"{name}: binary file, not text: looks like {what}")
+    if b"\x00" in data[:_SNIFF]:
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise AlignError(f"{name}: binary file, not text (it contains NUL bytes)")
+    else:
         try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise AlignError(f"{name}: not UTF-8 and not CP1252/Latin-1 text") from None
-    sample = text[:65536]
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as utf8_error:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as e:
+                raise AlignError(
+                    f"{name}: cannot decode: not UTF-8 (invalid byte 0x{data[utf8_error.start]:02x} at offset "
+                    f"{utf8_error.start}) and not CP1252/Latin-1 text (byte 0x{data[e.start]:02x} at offset "
+                    f"{e.start} is undefined there)"
+                ) from None
+    sample = text[:_SNIFF]
     if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        raise AlignError(f"{name}: looks like a binary file (control characters), not text")
+        raise AlignError(f"{name}: binary file, not text (more than 1% control characters)")
     return normalise(text)
 
 
@@ -55,18 +103,22 @@ def normalise(text: str) -> str:
 
 
 def read_text(path: str | Path) -> str:
+    """Read and decode one text file; every way it can fail is one clear AlignError."""
     p = Path(path)
     if not p.exists():
         raise AlignError(f"{p}: no such file")
     if p.is_dir():
         raise AlignError(f"{p}: is a directory, not a text file")
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB a file")
         data = p.read_bytes()
     except OSError as e:
         raise AlignError(f"{p}: cannot read ({e.strerror})") from None
     text = decode(data, str(p))
     if not text.strip():
-        raise AlignError(f"{p}: file is empty")
+        raise AlignError(f"{p}: file is empty" if not data else f"{p}: file holds only white space")
     return text
 
 

@@ -1,0 +1,403 @@
+"""Batch alignment: manifests, fault isolation, kill-and-resume, encodings.
+
+The batch runs use a handful of small real WMT20 en-de documents (their segments
+joined into running text, so the splitter runs) and the real bundled model.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from align.batch import DocSpec, iter_documents, iter_manifest, part_name, validate_documents
+from align.errors import AlignError
+from align.read import decode, read_text
+from conftest import shared
+
+WMT = ("deen", "wmt20_newstest2020_ende.tsv")
+SMALL_DOCS = ("guardian.260755", "abcnews.364001", "aj-english.8643")
+
+
+def wmt_documents(doc_ids: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """doc_id → (English text, German text): the headline on its own line, the body as running text."""
+    segments: dict[str, list[tuple[str, str]]] = {d: [] for d in doc_ids}
+    with open(shared(*WMT), encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["doc_id"] in segments:
+                segments[row["doc_id"]].append((row["en"], row["de"]))
+    out = {}
+    for doc_id, rows in segments.items():
+        en, de = [r[0] for r in rows], [r[1] for r in rows]
+        out[doc_id] = (en[0] + "\n" + " ".join(en[1:]) + "\n", de[0] + "\n" + " ".join(de[1:]) + "\n")
+    return out
+
+
+def write_manifest(directory: Path, rows: list[tuple[str, str, str]]) -> Path:
+    manifest = directory / "manifest.tsv"
+    manifest.write_text("doc_id\tsrc\ttgt\n" + "".join(f"{d}\t{s}\t{t}\n" for d, s, t in rows), encoding="utf-8")
+    return manifest
+
+
+def run_align(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "align.cli", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def read_tsv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+
+
+def unescape_tsv(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}[m.group(1)], text)
+
+
+def doc_runs(doc_ids: list[str]) -> list[str]:
+    """The doc_ids of consecutive runs: each document's rows must form one run."""
+    return [d for i, d in enumerate(doc_ids) if i == 0 or doc_ids[i - 1] != d]
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+GERMAN = "Größere Straßen führen über die Brücke – sagt Jürgen „heute“.\r\nZweite Zeile mit € und ß.\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("utf-8", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("cp1252", b""),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+        ("utf-16-le", b""),  # no BOM: recognised by its NUL pattern
+    ],
+)
+def test_encodings_are_detected_and_crlf_normalised(encoding: str, prefix: bytes) -> None:
+    text = decode(prefix + GERMAN.encode(encoding), "x.txt")
+    assert text == GERMAN.replace("\r\n", "\n")
+
+
+def test_latin1_text_decodes() -> None:
+    latin1 = "Ça coûte 5 £, dit l'élève à Zürich.\n"
+    assert decode(latin1.encode("latin-1"), "x.txt") == latin1
+
+
+def test_lone_cr_line_ends_become_lf() -> None:
+    assert decode(b"one\rtwo\r", "x") == "one\ntwo\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\x1f\x8b\x08\x00" + bytes(range(256)), "gzip"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"Text mit \x81\x8d ung\xfcltigen Bytes", "cannot decode"),
+        (codecs.BOM_UTF16_LE + b"a\x00b", "cannot decode as utf-16"),
+        (b"\x01\x02\x03\x04 abc \x05\x06\x07\x08" * 10, "control characters"),
+    ],
+)
+def test_binary_and_undecodable_input_is_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(AlignError, match=reason):
+        decode(data, "x.bin")
+
+
+def test_read_text_reasons(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b" \r\n\t\n")
+    with pytest.raises(AlignError, match="file is empty"):
+        read_text(tmp_path / "empty.txt")
+    with pytest.raises(AlignError, match="only white space"):
+        read_text(tmp_path / "blank.txt")
+    with pytest.raises(AlignError, match="no such file"):
+        read_text(tmp_path / "missing.txt")
+
+
+# --- manifests and names ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("doc_id", ["a/b", "../etc/passwd", ".hidden", "ü ber", "x" * 300, "a\\b:c*?"])
+def test_unsafe_doc_ids_become_safe_distinct_file_names(doc_id: str) -> None:
+    name = part_name(doc_id)
+    assert name and not name.startswith(".") and len(name) <= 120
+    assert all(c.isascii() and (c.isalnum() or c in "._-") for c in name)
+    assert name != part_name(doc_id + "x")
+
+
+def test_safe_doc_ids_keep_their_name() -> None:
+    assert part_name("independent.281139") == "independent.281139"
+
+
+def test_duplicate_doc_id_is_refused_with_both_lines(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, [("a", "a.en", "a.de"), ("b", "b.en", "b.de"), ("a", "c.en", "c.de")])
+    with pytest.raises(AlignError, match=r"duplicate doc_id 'a' \(line 4; first on line 2\)"):
+        validate_documents(iter_manifest(manifest), tmp_path / "ids.sqlite3")
+
+
+def test_malformed_manifest_rows_name_their_line(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("doc_id\tsrc\ttgt\na\ta.en\ta.de\nb\tb.en\n", encoding="utf-8")
+    with pytest.raises(AlignError, match="line 3: expected 3 tab-separated fields, found 2"):
+        list(iter_manifest(manifest))
+    manifest.write_text("id\tsource\ttarget\n", encoding="utf-8")
+    with pytest.raises(AlignError, match="missing doc_id, src, tgt"):
+        list(iter_manifest(manifest))
+
+
+def test_manifest_paths_are_relative_to_the_manifest_and_crlf_is_fine(tmp_path: Path) -> None:
+    manifest = tmp_path / "sub" / "m.tsv"
+    manifest.parent.mkdir()
+    manifest.write_bytes(b"doc_id\tsrc\ttgt\tsrc_lang\r\nd1\tx/d1.en.txt\td1.de.txt\ten\r\nd2\tmixed.txt\t\t\r\n")
+    specs = list(iter_manifest(manifest, tgt_lang="de"))
+    assert specs[0] == DocSpec(
+        "d1", str(manifest.parent / "x/d1.en.txt"), str(manifest.parent / "d1.de.txt"), "en", "de", "line 2"
+    )
+    assert specs[1].tgt is None and specs[1].src_lang is None and specs[1].tgt_lang == "de"
+
+
+def test_directory_of_pairs(tmp_path: Path) -> None:
+    for name in ("b.en.txt", "b.de.txt", "a.en.txt", "a.de.txt", "c.en.txt", "notes.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    with pytest.raises(AlignError, match="say which is the source"):
+        list(iter_documents(tmp_path))
+    specs = list(iter_documents(tmp_path, src_lang="en"))
+    assert [(s.doc_id, Path(s.src).name, Path(s.tgt or "").name) for s in specs] == [
+        ("a", "a.en.txt", "a.de.txt"),
+        ("b", "b.en.txt", "b.de.txt"),
+        ("c", "c.en.txt", "c.de.txt"),  # listed although c.de.txt is missing: it fails with that reason
+    ]
+
+
+def test_duplicate_manifest_exits_2_before_loading_a_model(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, [("a", "a.en", "a.de"), ("a", "a.en", "a.de")])
+    result = run_align("batch", str(manifest), "-o", str(tmp_path / "out"), timeout=60)
+    assert result.returncode == 2
+    assert "align: error: duplicate doc_id 'a'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- whole batches ------------------------------------------------------------------------
+
+
+def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
+    docs = wmt_documents(SMALL_DOCS[:2])
+    rows = []
+    for i, (doc_id, (en, de)) in enumerate(docs.items()):
+        (tmp_path / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
+        if i == 0:  # CP1252 with CRLF
+            (tmp_path / f"{doc_id}.de.txt").write_bytes(de.replace("\n", "\r\n").encode("cp1252"))
+        else:  # UTF-16 with BOM; and a few characters XML 1.0 cannot hold, plus markup
+            de = de.replace(" ", " \x01<b>&amp;\x0c ", 1)
+            (tmp_path / f"{doc_id}.de.txt").write_bytes(codecs.BOM_UTF16_LE + de.encode("utf-16-le"))
+        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
+    good_en, good_de = next(iter(docs.values()))
+    (tmp_path / "empty.de.txt").write_bytes(b"")
+    (tmp_path / "binary.de.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (tmp_path / "undecodable.de.txt").write_bytes("Straße".encode("cp1252") + b" \x81\x8d\x90 Ende.\n")
+    words = re.findall(r"[^\W\d_]+", good_en)  # the document's words, without any punctuation
+    huge = " ".join(words * (1_000_000 // len(" ".join(words)) + 1))[:1_000_000]
+    (tmp_path / "huge.en.txt").write_text(huge + "\n", encoding="utf-8")
+    (tmp_path / "good.en.txt").write_text(good_en, encoding="utf-8")
+    (tmp_path / "good.de.txt").write_text(good_de, encoding="utf-8")
+    broken = {
+        "empty doc": ("good.en.txt", "empty.de.txt", "file is empty"),
+        "binary/doc": ("good.en.txt", "binary.de.txt", "binary file, not text: looks like a PNG image"),
+        "undecodable": ("good.en.txt", "undecodable.de.txt", "cannot decode: not UTF-8"),
+        "missing": ("good.en.txt", "nowhere.de.txt", "no such file"),
+        "huge line": ("huge.en.txt", "good.de.txt", "segment 0 is 1,000,000 characters long"),
+    }
+    rows[1:1] = [(doc_id, src, tgt) for doc_id, (src, tgt, _) in broken.items()]
+    manifest = write_manifest(tmp_path, rows)
+    outdir = tmp_path / "out"
+
+    started = time.perf_counter()
+    result = run_align("batch", str(manifest), "-o", str(outdir), "--formats", "tsv,jsonl,tmx,moses")
+    assert time.perf_counter() - started < 240  # the huge line is refused, not ground through
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+    errors = read_tsv(outdir / "errors.tsv")
+    assert list(errors["doc_id"]) == list(broken)  # manifest order
+    for doc_id, reason in zip(errors["doc_id"], errors["reason"], strict=True):
+        assert broken[doc_id][2] in reason, reason
+    good = list(docs)
+    records = [json.loads(line) for line in (outdir / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert doc_runs([r["doc_id"] for r in records]) == good
+    corpus = read_tsv(outdir / "corpus.tsv")
+    assert doc_runs(list(corpus["doc_id"])) == good
+    assert len(corpus) == sum(bool(r["src_ids"]) and bool(r["tgt_ids"]) for r in records)
+    # the CP1252 + CRLF side was decoded: its umlauts arrive intact, no CR anywhere
+    first_de = "".join(r["tgt_text"] for r in records if r["doc_id"] == good[0])
+    assert any(c in first_de for c in "äöüßÄÖÜ„“") and "\r" not in first_de
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["documents"] == {"total": 7, "succeeded": 2, "failed": 5}
+    assert summary["pairs"] == len(corpus)
+
+    # TMX: well-formed despite \x01 and \x0c in the text; the originals are recorded
+    root = ET.parse(outdir / "corpus.tmx").getroot()
+    assert root.get("version") == "1.4" and root.find("header").get("srclang") == "en"
+    units = root.findall("body/tu")
+    assert len(units) == len(corpus)
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert all([tuv.get(xml_lang) for tuv in tu.findall("tuv")] == ["en", "de"] for tu in units)
+    restored = []
+    for tu in units:  # put back what XML 1.0 cannot hold, from the tuv's x-align-replaced prop
+        chars = list(tu.findtext("tuv[2]/seg") or "")
+        for item in (tu.findtext("tuv[2]/prop[@type='x-align-replaced']") or "").split():
+            offset, code = item.split(":")
+            assert chars[int(offset)] == "\ufffd"
+            chars[int(offset)] = chr(int(code[2:], 16))
+        restored.append("".join(chars))
+    assert restored == [unescape_tsv(t) for t in corpus["tgt"]]
+    marked = [tu for tu in units if tu.find("tuv[2]/prop[@type='x-align-replaced']") is not None]
+    assert len(marked) == 1
+    assert marked[0].findtext("tuv[2]/prop").split()[0].endswith(":U+0001")
+    assert marked[0].findtext("tuv[2]/prop").split()[1].endswith(":U+000C")
+    assert "<b>&amp;" in marked[0].findtext("tuv[2]/seg")
+
+    # Moses: equal line counts, one line per corpus.tsv row
+    moses_en = (outdir / "corpus.en").read_text(encoding="utf-8").split("\n")
+    moses_de = (outdir / "corpus.de").read_text(encoding="utf-8").split("\n")
+    assert len(moses_en) == len(moses_de) == len(corpus) + 1  # + the empty string after the last \n
+    assert moses_en[:-1] == [unescape_tsv(t) for t in corpus["src"]]
+
+    pairs = [json.loads(line) for line in (outdir / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p["translation"]["de"] for p in pairs] == [unescape_tsv(t) for t in corpus["tgt"]]
+
+
+def _count_parts(parts: Path) -> int:
+    return sum(1 for p in parts.glob("*.jsonl") if not p.name.startswith("."))
+
+
+def test_kill_and_resume_gives_every_document_exactly_once(tmp_path: Path) -> None:
+    docs = wmt_documents(SMALL_DOCS)
+    rows = []
+    for doc_id, (en, de) in docs.items():
+        (tmp_path / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
+        (tmp_path / f"{doc_id}.de.txt").write_text(de, encoding="utf-8")
+        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
+    manifest = write_manifest(tmp_path, rows)
+    outdir = tmp_path / "out"
+    args = [str(manifest), "-o", str(outdir), "--docs-per-task", "1", "--formats", "tsv,jsonl,tmx,moses"]
+    # a cold cache of its own, so that the documents take long enough to be killed among
+    env = os.environ | {"ALIGN_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "align.cli", "batch", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while _count_parts(outdir / "parts") < 1 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)  # the main process only: its worker must notice and stop
+        process.wait(timeout=30)
+        done_at_kill = _count_parts(outdir / "parts")
+        assert 1 <= done_at_kill < len(docs), "the run must be killed midway"
+        assert not (outdir / "summary.json").exists()
+        # the orphaned worker exits by itself within a few seconds
+        for _ in range(100):
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("worker processes outlived the killed batch")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "align.cli", "batch", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["documents"] == {"total": len(docs), "succeeded": len(docs), "failed": 0}
+    assert summary["this_run"]["documents_resumed"] == done_at_kill
+    assert summary["this_run"]["documents_processed"] == len(docs) - done_at_kill
+
+    expected = list(docs)
+    records = [json.loads(line) for line in (outdir / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert doc_runs([r["doc_id"] for r in records]) == expected
+    for doc_id in expected:  # each document's beads once: every source segment id exactly once
+        src_ids = [i for r in records if r["doc_id"] == doc_id for i in r["src_ids"]]
+        assert sorted(src_ids) == list(range(len(src_ids)))
+    documents = [json.loads(line)["doc_id"] for line in (outdir / "documents.jsonl").read_text().splitlines()]
+    assert documents == expected
+    corpus = read_tsv(outdir / "corpus.tsv")
+    assert doc_runs(list(corpus["doc_id"])) == expected
+    assert Counter(corpus["doc_id"]) == Counter(r["doc_id"] for r in records if r["src_ids"] and r["tgt_ids"])
+    units = ET.parse(outdir / "corpus.tmx").getroot().findall("body/tu")
+    assert [tu.find("prop[@type='x-doc-id']").text for tu in units] == list(corpus["doc_id"])
+    assert len((outdir / "corpus.en").read_text().splitlines()) == len(corpus)
+    assert read_tsv(outdir / "errors.tsv").empty
+    assert not list(outdir.glob(".*.tmp*")) and not list((outdir / "parts").glob(".*.tmp*"))
+
+
+def _worker_pids(parent: int) -> list[int]:
+    """Worker processes of a batch: its children started by multiprocessing's spawn_main."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text(errors="replace")
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker process")
+def test_a_worker_that_dies_is_replaced_and_its_documents_retried(tmp_path: Path) -> None:
+    docs = wmt_documents(SMALL_DOCS[:2])
+    rows = []
+    for doc_id, (en, de) in docs.items():
+        (tmp_path / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
+        (tmp_path / f"{doc_id}.de.txt").write_text(de, encoding="utf-8")
+        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
+    manifest = write_manifest(tmp_path, rows)
+    outdir = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "align.cli", "batch", str(manifest), "-o", str(outdir), "--docs-per-task", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (workers := _worker_pids(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "no worker process appeared"
+        os.kill(workers[0], signal.SIGKILL)  # as the kernel's OOM killer would
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, stderr
+    records = [json.loads(line) for line in (outdir / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert doc_runs([r["doc_id"] for r in records]) == list(docs)
+    assert read_tsv(outdir / "errors.tsv").empty
