@@ -88,26 +88,30 @@ def _partial_reason(kind: str, stat: PairLength, items: list[str]) -> str:
     )
 
 
-def find_omissions(ctx: Context) -> list[Flag]:
-    threshold = ctx.config.threshold("omission")
-    flags = [f for f in find_whole_gaps(ctx) if f.type == "omission"]
-    for stat, omission, _, missing, extra in partial_scores(ctx):
-        if omission >= threshold:
-            items = missing if not extra else []
-            reason = _partial_reason("omission", stat, items)
-            flags.append(Flag("omission", reason, omission, "src", stat.pair.src_id, stat.pair.tgt_id))
+def _find_gaps(ctx: Context, kind: str) -> list[Flag]:
+    """Whole (unaligned) and partial (inside a pair) gaps of one kind: omission or addition."""
+    threshold = ctx.config.threshold(kind)
+    flags = [f for f in find_whole_gaps(ctx) if f.type == kind]
+    for stat, omission, addition, missing, extra in partial_scores(ctx):
+        score = omission if kind == "omission" else addition
+        if score < threshold:
+            continue
+        # name only the words that explain this direction; mixed evidence names none
+        items = (missing if not extra else []) if kind == "omission" else (extra if not missing else [])
+        pair = stat.pair
+        side, segment, related = (
+            ("src", pair.src_id, pair.tgt_id) if kind == "omission" else ("tgt", pair.tgt_id, pair.src_id)
+        )
+        flags.append(Flag(kind, _partial_reason(kind, stat, items), score, side, segment, related))
     return flags
+
+
+def find_omissions(ctx: Context) -> list[Flag]:
+    return _find_gaps(ctx, "omission")
 
 
 def find_additions(ctx: Context) -> list[Flag]:
-    threshold = ctx.config.threshold("addition")
-    flags = [f for f in find_whole_gaps(ctx) if f.type == "addition"]
-    for stat, _, addition, missing, extra in partial_scores(ctx):
-        if addition >= threshold:
-            items = extra if not missing else []
-            reason = _partial_reason("addition", stat, items)
-            flags.append(Flag("addition", reason, addition, "tgt", stat.pair.tgt_id, stat.pair.src_id))
-    return flags
+    return _find_gaps(ctx, "addition")
 
 
 def find_length_outliers(ctx: Context) -> list[Flag]:
