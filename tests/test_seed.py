@@ -113,6 +113,7 @@ def test_summary(seed_run: Path, beads: list[dict]) -> None:
     assert summary["segments"]["tgt"] == sum(len(b["tgt_ids"]) for b in beads)
     assert summary["beads"]["1-1"] == 2
     assert summary["flags"] == {"duplicate": 1, "mt_attribution": 1}
+    assert summary["machine_translated"] == ["tgt"]
     encoder = summary["encoder"]
     assert encoder["texts"] > 0 and encoder["chars"] > 0 and encoder["cache_hits"] >= 0
     for stage in ("read_segment", "embed", "align", "flag", "export"):

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .flags import summarize
 from .model import Alignment
 
 TSV_COLUMNS = ("doc_id", "src", "tgt", "score", "type", "flags")
@@ -146,6 +147,8 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
         "pairs": sum(b.is_pair for b in alignment.beads),
         "uncovered_segments": sum(len(b.src_ids) + len(b.tgt_ids) for b in alignment.beads if not b.covered),
         "flags": dict(Counter(f.type for f in alignment.flags)),
+        # which sides credit an MT tool: the document-level "machine translated" verdict
+        "machine_translated": summarize(alignment.flags)["machine_translated"],
         "encoder": alignment.encoder_work,
         "seconds": {k: round(v, 4) for k, v in alignment.timings.items()},
     }
