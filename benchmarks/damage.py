@@ -1,16 +1,19 @@
 """Damaged German–English documents whose gold alignment is known by construction.
 
-Each document of a ``deen/*.tsv`` file (English source, German target, 1:1 segments) is
-split into sentences with our own splitter, so multi-sentence segments become n-m gold
-beads; then random damage is applied, each kind at most a few times per document:
+Each document of a ``deen/*.tsv`` file (English source, German target) is 1:1 at segment
+level: a translator kept the segment boundaries. Every segment stays one line on both
+sides (a two-sentence segment is still one 1-1 gold bead), and only the damage changes
+the bead shapes, on one side at a time, so the gold is known by construction. Random
+damage, each kind at most a few times per document:
 
-* ``split_src`` / ``split_tgt``: a sentence is cut in two at a comma or the middle word
-  (the gold bead gains one sentence on that side);
-* ``merge_src`` / ``merge_tgt``: the last sentence of one bead and the first of the next
-  are joined on one side, so the two gold beads fuse into one;
-* ``drop_src`` / ``drop_tgt``: a sentence of a 1-1 bead is deleted, its counterpart
+* ``split_src`` / ``split_tgt``: one side of a segment is cut into its sentences (our
+  splitter), or, for a one-sentence segment, in two at a comma or the middle word; the
+  other side stays whole, so the gold bead becomes k-1 / 1-k;
+* ``merge_src`` / ``merge_tgt``: the last line of one bead and the first of the next
+  are joined on one side, so the two gold beads fuse into one (1-1 + 1-1 → 2-1 / 1-2);
+* ``drop_src`` / ``drop_tgt``: one side of a 1-1 bead is deleted, its counterpart
   becomes an unaligned bead;
-* ``duplicate_tgt``: a target sentence is repeated right after itself; the first copy
+* ``duplicate_tgt``: a target line is repeated right after itself; the first copy
   keeps the alignment, the repeat is an unaligned 0-1 bead;
 * ``untranslated_tgt``: the target of a 1-1 bead is replaced by its English source.
   Gold still pairs the two: the copy IS the counterpart of its source (an aligner
@@ -66,7 +69,7 @@ def _sentences(text: str, lang: str) -> list[str]:
 
 
 def read_documents(tsv: Path) -> list[tuple[str, list[_Bead]]]:
-    """(doc_id, beads) per document, a bead per segment, split into sentences."""
+    """(doc_id, beads) per document, a 1-1 bead per segment (each side one whole line)."""
     docs: dict[str, list[_Bead]] = {}
     with open(tsv, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -74,7 +77,7 @@ def read_documents(tsv: Path) -> list[tuple[str, list[_Bead]]]:
             en, de = (row.get("en") or "").strip(), (row.get("de") or "").strip()
             if not en or not de:
                 continue
-            docs.setdefault(row["doc_id"], []).append((_sentences(en, "en"), _sentences(de, "de")))
+            docs.setdefault(row["doc_id"], []).append(([" ".join(en.split())], [" ".join(de.split())]))
     return list(docs.items())
 
 
@@ -85,6 +88,15 @@ def _split_sentence(text: str) -> tuple[str, str] | None:
     commas = [i for i, w in enumerate(words[2:-2], 2) if w.endswith(",")]
     cut = (commas[len(commas) // 2] + 1) if commas else len(words) // 2
     return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def _split_line(text: str, lang: str) -> list[str] | None:
+    """A line cut into its sentences, or in two at a comma / the middle word; None if too short."""
+    sentences = _sentences(text, lang)
+    if len(sentences) > 1:
+        return sentences
+    parts = _split_sentence(text)
+    return list(parts) if parts else None
 
 
 def _damage(beads: list[_Bead], rng: random.Random) -> tuple[list[_Bead], list[list[str]]]:
@@ -98,12 +110,12 @@ def _damage(beads: list[_Bead], rng: random.Random) -> tuple[list[_Bead], list[l
         src, tgt = beads[k]
         if kind in ("split_src", "split_tgt"):
             side = src if kind == "split_src" else tgt
-            if not side:
-                continue
+            if not side or any(tag.startswith("split") for tag in tags[k]):
+                continue  # splitting both sides of one bead could make it two 1-1 beads: ambiguous gold
             p = rng.randrange(len(side))
-            parts = _split_sentence(side[p])
+            parts = _split_line(side[p], "en" if kind == "split_src" else "de")
             if parts:
-                side[p : p + 1] = list(parts)
+                side[p : p + 1] = parts
                 tags[k].append(kind)
         elif kind in ("merge_src", "merge_tgt"):
             if k + 1 < len(beads) and all(beads[k]) and all(beads[k + 1]):

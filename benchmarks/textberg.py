@@ -89,7 +89,17 @@ ABLATIONS: dict[str, dict] = {
     "− re-embedding plausible merges (second pass)": {"refine": False},
     "− length prior": {"length_weight": 0.0},
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
-    "+ margin (kNN mean, weight 1, threshold re-centred)": {"margin_weight": 1.0, "pair_threshold": -0.08},
+    "− skip cost (skipping free)": {"skip_penalty": 0.0},
+    "− part check on merges": {"part_weight": 0.0},
+    "− merge penalty": {"merge_penalty": 0.0},
+    "− skip cost − part check − merge penalty (previous default)": {
+        "skip_penalty": 0.0,
+        "part_weight": 0.0,
+        "merge_penalty": 0.0,
+    },
+    "skip cost .03 instead of .015": {"skip_penalty": 0.03},
+    "skip cost from the best 1-1 gain (0.3×) instead of flat": {"skip_penalty": 0.0, "skip_weight": 0.3},
+    "margin from the 4 nearest neighbours (threshold −.06)": {"knn": 4, "pair_threshold": -0.06},
     "re-embedding budget 1.0× instead of 0.5×": {"refine_budget": 1.0},
 }
 

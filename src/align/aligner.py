@@ -1,14 +1,27 @@
 """Dynamic-programming sentence alignment over embedding similarities.
 
 Each candidate bead (a block of ``a`` source and ``b`` target content segments, up to
-1-4 / 4-1 / 2-2 / 2-3 / 3-2) gets a gain; the DP picks the monotone sequence of beads
-with the largest total gain. Leaving a segment unaligned gains 0.
+1-5 / 5-1 / 1-4 / 4-1 / 2-2 / 2-3 / 3-2 / 3-3) gets a gain; the DP picks the monotone sequence of beads
+with the largest total gain. Leaving a segment unaligned costs a small ``skip_penalty``.
 
 Why these choices:
 
 * **Every bead counts once.** A pair gains ``cosine - pair_threshold`` whatever its size,
   so two good 1-1 beads beat one 2-2 bead, and a merge wins only where it saves a
   segment from being left out: the same trade-off Bertalign makes.
+* **A small skip cost.** With skipping free, the leftover piece of a 2-1 (a fragment the
+  other side joined to its neighbour) is left out whenever the joined text's embedding
+  is not better than the 1-1's; a cost of .015 per skipped segment makes the DP take the
+  merge instead. It must stay small: Text+Berg has runs of 30 untranslated photo captions,
+  and a larger flat cost (.03+) pairs them with the wrong sentences rather than skip them
+  all (an affine gap cost would remove that tension; not done yet).
+* **Part check on merges.** The skip cost would also let a sentence the other side
+  dropped ride along in a merge (appending it barely lowers a small model's cosine). So a
+  merged bead loses ``part_weight`` times the gain of its worst part taken alone against
+  the other side, when that gain is negative: a real fragment matches its counterpart
+  above chance, a dropped sentence does not. A topical sentence (one more line of the same
+  quote) is above chance too: a merge penalty of .01 per extra segment covers that case
+  (two real-data tests of a dropped sentence fail without it).
 * **Merged beads scored from their parts first.** The vector of a block is the
   length-weighted sum of its sentences' vectors (mean pooling is additive), computed
   from the 1-1 similarities, so the first pass costs no extra encoder work.
@@ -17,9 +30,9 @@ Why these choices:
   ``refine_delta`` of the optimum have their blocks embedded as real text; the second
   pass chooses among those, every 1-1 and every skip. Summed vectors over-rate merges
   (averaging removes noise), real embeddings of the joined text do not.
-* **Margin.** The score subtracts part of each sentence's mean similarity to its
-  ``knn`` nearest neighbours, so a sentence similar to everything (a number, a name)
-  does not pair by default.
+* **Margin.** The score subtracts each sentence's chance level: its mean similarity to
+  the whole other side (or, with ``knn`` > 0, to its ``knn`` nearest neighbours; not
+  better on Text+Berg dev), so a sentence similar to everything does not pair by default.
 * **Length prior.** A Gale–Church style penalty on the log character ratio, centred on
   the document's own ratio.
 * **Linear memory.** Above ``max_full_cells`` the DP runs in a band around the path
@@ -39,6 +52,7 @@ from numba import njit
 # ties: earlier shapes win, so a 1-1 beats an equally good merge.
 BEAD_SHAPES: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
+    (3, 3), (1, 5), (5, 1),
 )  # fmt: skip
 
 WindowEncoder = Callable[[Sequence[str]], np.ndarray]
@@ -51,7 +65,10 @@ class AlignerConfig:
     pair_threshold: float = 0.02  # cosine above the chance level at which pairing ties with skipping
     margin_weight: float = 1.0  # share of the chance level subtracted from each cosine
     knn: int = 0  # chance level = mean of the knn nearest neighbours; 0: mean over the whole other side
-    merge_penalty: float = 0.0  # per extra segment in a merged bead
+    merge_penalty: float = 0.01  # per extra segment in a merged bead
+    skip_penalty: float = 0.015  # flat cost of leaving one segment unaligned (1-0 / 0-1 bead)
+    part_weight: float = 0.5  # merged bead: times the worst gain (if negative) of one part alone with the other side
+    skip_weight: float = 0.0  # plus this share of the segment's best 1-1 gain in the band (if positive)
     length_weight: float = 0.15  # weight of the squared log-length-ratio deviation
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
@@ -100,8 +117,11 @@ def _noise_from_vectors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``noise_levels`` without the full matrix: a row mean is a dot with the other side's sum."""
     n, m = len(src_vecs), len(tgt_vecs)
-    src = (src_vecs @ tgt_vecs.sum(axis=0, dtype=np.float64) + prior_weight * floor) / (m + prior_weight)
-    tgt = (tgt_vecs @ src_vecs.sum(axis=0, dtype=np.float64) + prior_weight * floor) / (n + prior_weight)
+    # sums in float64, products in the vectors' own dtype (no float64 copy of a 50k x 384 matrix)
+    tgt_sum = tgt_vecs.sum(axis=0, dtype=np.float64).astype(tgt_vecs.dtype)
+    src_sum = src_vecs.sum(axis=0, dtype=np.float64).astype(src_vecs.dtype)
+    src = ((src_vecs @ tgt_sum).astype(np.float64) + prior_weight * floor) / (m + prior_weight)
+    tgt = ((tgt_vecs @ src_sum).astype(np.float64) + prior_weight * floor) / (n + prior_weight)
     return src, tgt
 
 
@@ -126,14 +146,14 @@ def _banded_similarity(
     a row's stored range are never read.
     """
     n, m = len(src_vecs), len(tgt_vecs)
-    need_lo = np.empty(n, dtype=np.int64)
-    need_hi = np.empty(n, dtype=np.int64)
-    for r in range(n):
-        rows = slice(r + 1, min(r + max_a, n) + 1)  # DP rows whose beads contain source r
-        need_lo[r] = max(int(lo[rows].min()) - max_b, 0)
-        need_hi[r] = min(int(hi[rows].max()), m)
+    # DP rows r+1 .. min(r+max_a, n) hold the beads that contain source r: sliding min / max
+    window = np.lib.stride_tricks.sliding_window_view
+    lo_pad = np.concatenate([lo[1:], np.full(max_a - 1, np.iinfo(np.int64).max, dtype=np.int64)])
+    hi_pad = np.concatenate([hi[1:], np.full(max_a - 1, np.iinfo(np.int64).min, dtype=np.int64)])
+    need_lo = np.maximum(window(lo_pad, max_a).min(axis=1) - max_b, 0)
+    need_hi = np.minimum(window(hi_pad, max_a).max(axis=1), m)
     width = max(int((need_hi - need_lo).max()), 1)
-    sim_lo = np.minimum(need_lo, max(m - width, 0))
+    sim_lo = np.minimum(need_lo, max(m - width, 0)).astype(np.int64)
     sim = np.zeros((n, width), dtype=np.float32)
     chunk = 256
     for start in range(0, n, chunk):
@@ -141,10 +161,9 @@ def _banded_similarity(
         c0 = int(sim_lo[start:stop].min())
         c1 = min(int(sim_lo[start:stop].max()) + width, m)
         block = src_vecs[start:stop] @ tgt_vecs[c0:c1].T
-        for r in range(start, stop):
-            off = int(sim_lo[r]) - c0
-            part = block[r - start, off : off + width]
-            sim[r, : len(part)] = part
+        cols = (sim_lo[start:stop] - c0)[:, None] + np.arange(width)[None, :]
+        inside = cols < block.shape[1]
+        sim[start:stop] = np.where(inside, np.take_along_axis(block, np.minimum(cols, block.shape[1] - 1), axis=1), 0.0)
     return sim, sim_lo
 
 
@@ -226,8 +245,12 @@ def _bead_gain(
     params,
 ):  # pragma: no cover - jitted
     """(gain, cosine) of the bead of shape k = (a, b) ending at DP cell (i, j)."""
-    if a == 0 or b == 0:
+    if a == 0 and b == 0:
         return 0.0, 0.0
+    if b == 0:  # skipping source i-1 costs more the better a partner it has somewhere
+        return -params[6] - params[7] * src_cum[3, i], 0.0
+    if a == 0:
+        return -params[6] - params[7] * tgt_cum[3, j], 0.0
     merged = a + b > 2
     # a merge may not span a non-content segment (a heading, a trailer) that separates its parts
     if src_cum[2, i] - src_cum[2, i - a + 1] > 0 or tgt_cum[2, j] - tgt_cum[2, j - b + 1] > 0:
@@ -254,6 +277,27 @@ def _bead_gain(
     deviation = np.log((tgt_len + smoothing) / (src_len + smoothing)) - log_ratio_mean
     gain = cos - margin_weight * margin - threshold
     gain -= merge_penalty * (a + b - 2) + length_weight * min(deviation * deviation, 4.0)
+    if merged and params[8] > 0.0:
+        # a part that matches the other side no better than chance (a sentence the other side
+        # dropped) should not ride along in a merge just because skipping it costs something
+        worst = 0.0
+        src_margin = (src_cum[1, i] - src_cum[1, i - a]) / a
+        tgt_margin = (tgt_cum[1, j] - tgt_cum[1, j - b]) / b
+        if a > 1:
+            for r in range(i - a, i):
+                total = 0.0
+                for c in range(j - b, j):
+                    total += tgt_w[c] * sim[r, c - sim_lo[r]]
+                part = total / tgt_norm[b, j] - margin_weight * 0.5 * (src_cum[1, r + 1] - src_cum[1, r] + tgt_margin)
+                worst = min(worst, part - threshold)
+        if b > 1:
+            for c in range(j - b, j):
+                total = 0.0
+                for r in range(i - a, i):
+                    total += src_w[r] * sim[r, c - sim_lo[r]]
+                part = total / src_norm[a, i] - margin_weight * 0.5 * (tgt_cum[1, c + 1] - tgt_cum[1, c] + src_margin)
+                worst = min(worst, part - threshold)
+        gain += params[8] * worst
     return gain, cos
 
 
@@ -457,9 +501,11 @@ class _Problem:
             src_knn, tgt_knn = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
         else:
             src_knn, tgt_knn = np.zeros(self.n), np.zeros(self.m)
-        # prefix sums per side: rows are length, knn mean, break count (break[p]: a gap before p)
-        self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks)
-        self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks)
+        # prefix sums per side: rows are length, knn mean, break count (break[p]: a gap before p);
+        # row 3 (not a prefix sum) holds at p+1 the best 1-1 gain of position p, for the skip cost
+        src_best, tgt_best = _best_pair_gains(self.sim, self.sim_lo, self.m, src_knn, tgt_knn, config)
+        self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks, src_best)
+        self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks, tgt_best)
         # the document's own length ratio, bounded: where one side covers far more text than the
         # other (a headline and lead against a full article), the ratio says nothing about pairs
         log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
@@ -471,6 +517,9 @@ class _Problem:
                 config.length_weight,
                 config.length_smoothing,
                 log_ratio_mean,
+                config.skip_penalty,
+                config.skip_weight,
+                config.part_weight,
             ]
         )
 
@@ -494,8 +543,35 @@ class _Problem:
         )  # fmt: skip
 
 
-def _prefix_sums(lens: np.ndarray, knn: np.ndarray, breaks: np.ndarray | None) -> np.ndarray:
-    rows = np.zeros((3, len(lens) + 1))
+def _best_pair_gains(
+    sim: np.ndarray, sim_lo: np.ndarray, m: int, src_knn: np.ndarray, tgt_knn: np.ndarray, config: AlignerConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence, the best gain of a 1-1 bead with any sentence of the band, floored at 0.
+
+    Without length prior: what leaving the sentence out forgoes at most. A sentence with no
+    counterpart (an insertion) forgoes little, so a run of insertions is cheap to skip, while
+    the leftover part of a merge is not.
+    """
+    n, width = sim.shape
+    if not config.skip_weight:
+        return np.zeros(n), np.zeros(m)
+    cols = sim_lo[:, None] + np.arange(width)[None, :]
+    valid = cols < m
+    cols = np.minimum(cols, m - 1)
+    gain = sim - config.margin_weight * 0.5 * (src_knn[:, None] + tgt_knn[cols]) - config.pair_threshold
+    gain = np.where(valid, gain, -np.inf)
+    src_best = np.maximum(gain.max(axis=1), 0.0)
+    tgt_best = np.zeros(m)
+    np.maximum.at(tgt_best, cols[valid], gain[valid])
+    return src_best, tgt_best
+
+
+def _prefix_sums(
+    lens: np.ndarray, knn: np.ndarray, breaks: np.ndarray | None, best: np.ndarray | None = None
+) -> np.ndarray:
+    rows = np.zeros((4, len(lens) + 1))
+    if best is not None:
+        rows[3, 1:] = best
     rows[0, 1:] = np.cumsum(lens, dtype=np.float64)
     rows[1, 1:] = np.cumsum(knn, dtype=np.float64)
     if breaks is not None and len(breaks):
@@ -540,7 +616,7 @@ def _coarse_band(
     coarse_src, coarse_src_lens = pool(src_vecs, src_lens, src_edges)
     coarse_tgt, coarse_tgt_lens = pool(tgt_vecs, tgt_lens, tgt_edges)
     coarse_config = AlignerConfig(
-        pair_threshold=-1.0, margin_weight=0.0, length_weight=0.0, refine=False,
+        pair_threshold=-1.0, margin_weight=0.0, length_weight=0.0, refine=False, skip_penalty=0.0, part_weight=0.0,
         shapes=((1, 1), (1, 0), (0, 1), (1, 2), (2, 1)),
         max_full_cells=config.max_full_cells, band_block=config.band_block, band_margin=4,
     )  # fmt: skip
@@ -634,13 +710,17 @@ def align_vectors(
         _, back, offsets = problem.forward(keys, cosines, only)
     path = _trace(back, offsets, lo, n, m, config.shapes)
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
+    noise_src_cum = np.concatenate([[0.0], np.cumsum(noise_src)])
+    noise_tgt_cum = np.concatenate([[0.0], np.cumsum(noise_tgt)])
     beads: list[RawBead] = []
     for k, i, j in path:
         a, b = config.shapes[k]
         src, tgt = tuple(range(i - a, i)), tuple(range(j - b, j))
         if a and b:
             _, cos = problem.gain_and_cosine(k, i, j, keys, cosines, only)
-            noise = (noise_src[i - a : i].mean() + noise_tgt[j - b : j].mean()) / 2.0
+            noise = (
+                (noise_src_cum[i] - noise_src_cum[i - a]) / a + (noise_tgt_cum[j] - noise_tgt_cum[j - b]) / b
+            ) / 2.0
             beads.append(RawBead(src, tgt, float(calibrate(np.float64(cos), noise)), float(cos)))
         else:
             beads.append(RawBead(src, tgt, 0.0, 0.0))
