@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from align.aligner import AlignerConfig
-from align.evaluate import GoldBead, Scores, beads_from_jsonl, read_bead_file, score
+from align.evaluate import GoldBead, Scores, beads_from_jsonl, format_scores, read_bead_file, score
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "textberg"
 
@@ -74,14 +74,7 @@ def run_cli(split: str) -> None:
 
 
 def scores_table(scores: Scores) -> str:
-    return "\n".join(
-        [
-            "| | precision | recall | F1 |",
-            "|---|---|---|---|",
-            f"| strict | {scores.strict_precision:.3f} | {scores.strict_recall:.3f} | {scores.strict_f1:.3f} |",
-            f"| lax | {scores.lax_precision:.3f} | {scores.lax_recall:.3f} | {scores.lax_f1:.3f} |",
-        ]
-    )
+    return format_scores(scores, digits=3)
 
 
 ABLATIONS: dict[str, dict] = {

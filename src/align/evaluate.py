@@ -149,13 +149,10 @@ def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[
     return Scores(sp, sr, _f1(sp, sr), lp, lr, _f1(lp, lr), p_total, r_total, p_strict, r_strict, p_lax, r_lax)
 
 
-def format_scores(scores: Scores) -> str:
+def format_scores(scores: Scores, digits: int = 4) -> str:
     """A two-row markdown table of the scores."""
-    return "\n".join(
-        [
-            "| | precision | recall | F1 |",
-            "|---|---|---|---|",
-            f"| strict | {scores.strict_precision:.4f} | {scores.strict_recall:.4f} | {scores.strict_f1:.4f} |",
-            f"| lax | {scores.lax_precision:.4f} | {scores.lax_recall:.4f} | {scores.lax_f1:.4f} |",
-        ]
-    )
+    rows = [("strict", scores.strict_precision, scores.strict_recall, scores.strict_f1)]
+    rows.append(("lax", scores.lax_precision, scores.lax_recall, scores.lax_f1))
+    lines = ["| | precision | recall | F1 |", "|---|---|---|---|"]
+    lines += [f"| {name} | {p:.{digits}f} | {r:.{digits}f} | {f:.{digits}f} |" for name, p, r, f in rows]
+    return "\n".join(lines)
