@@ -61,6 +61,16 @@ def write_manifest(directory: Path, rows: list[tuple[str, str, str]]) -> Path:
     return manifest
 
 
+def write_pair_files(directory: Path, docs: dict[str, tuple[str, str]]) -> Path:
+    """<id>.en.txt / <id>.de.txt for every document, and a manifest listing them."""
+    rows = []
+    for doc_id, (en, de) in docs.items():
+        (directory / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
+        (directory / f"{doc_id}.de.txt").write_text(de, encoding="utf-8")
+        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
+    return write_manifest(directory, rows)
+
+
 def run_align(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "align.cli", *args], capture_output=True, text=True, timeout=timeout, check=False
@@ -298,12 +308,7 @@ def _count_parts(parts: Path) -> int:
 def test_kill_and_resume_gives_every_document_exactly_once(tmp_path: Path) -> None:
     # enough distinct documents that the orphaned worker cannot finish them all before it stops
     docs = wmt_documents(small_wmt_doc_ids(8))
-    rows = []
-    for doc_id, (en, de) in docs.items():
-        (tmp_path / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
-        (tmp_path / f"{doc_id}.de.txt").write_text(de, encoding="utf-8")
-        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
-    manifest = write_manifest(tmp_path, rows)
+    manifest = write_pair_files(tmp_path, docs)
     outdir = tmp_path / "out"
     args = [str(manifest), "-o", str(outdir), "--docs-per-task", "1", "--formats", "tsv,jsonl,tmx,moses"]
     # a cold cache of its own, so that the documents take long enough to be killed among
@@ -384,12 +389,7 @@ def _worker_pids(parent: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker process")
 def test_a_worker_that_dies_is_replaced_and_its_documents_retried(tmp_path: Path) -> None:
     docs = wmt_documents(SMALL_DOCS[:2])
-    rows = []
-    for doc_id, (en, de) in docs.items():
-        (tmp_path / f"{doc_id}.en.txt").write_text(en, encoding="utf-8")
-        (tmp_path / f"{doc_id}.de.txt").write_text(de, encoding="utf-8")
-        rows.append((doc_id, f"{doc_id}.en.txt", f"{doc_id}.de.txt"))
-    manifest = write_manifest(tmp_path, rows)
+    manifest = write_pair_files(tmp_path, docs)
     outdir = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "align.cli", "batch", str(manifest), "-o", str(outdir), "--docs-per-task", "1"],
