@@ -130,6 +130,15 @@ def calibrate(cos: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return (cos - noise) / np.maximum(1.0 - noise, 1e-3)
 
 
+def calibrated_similarity(src_vecs: np.ndarray, tgt_vecs: np.ndarray, floor: float, prior_weight: float) -> np.ndarray:
+    """The full calibrated 1-1 similarity matrix (for pictures and flags; O(n·m) memory)."""
+    if len(src_vecs) == 0 or len(tgt_vecs) == 0:
+        return np.zeros((len(src_vecs), len(tgt_vecs)), dtype=np.float32)
+    noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, floor, prior_weight)
+    cos = src_vecs @ tgt_vecs.T
+    return calibrate(cos, (noise_src[:, None] + noise_tgt[None, :]) / 2.0).astype(np.float32)
+
+
 # --- band and banded similarities ---------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from . import langid
-from .embed import load_encoder
 from .errors import AlignError
 from .export import write_run
 from .flags import FlagConfig, parse_threshold
@@ -80,27 +79,21 @@ def run(
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
     flag_config = FlagConfig().without(*no_flags).with_thresholds(**dict(map(parse_threshold, flag_thresholds)))
-    load_start = time.perf_counter()
-    encoder = load_encoder(model, batch_size=batch_size, device=device)
-    pipeline = Pipeline(encoder, cache=not no_cache, cache_dir=cache_dir, flag_config=flag_config)
-    pipeline.timings["load_model"] = time.perf_counter() - load_start
+    pipeline = Pipeline(
+        model, cache=not no_cache, cache_dir=cache_dir, flag_config=flag_config, batch_size=batch_size, device=device
+    )
     try:
         doc = pipeline.load(
             file, file2, src_lang=src_lang, tgt_lang=tgt_lang, presegmented_input=presegmented, doc_id=doc_id
         )
         alignment = pipeline.align_document(doc)
-        export_start = time.perf_counter()
-        seconds = {k: round(v, 4) for k, v in pipeline.timings.items()}
         run_info = {
             "model": pipeline.model_name,
             "inputs": [str(p) for p in (file, file2) if p is not None],
             "encoder": pipeline.stats.to_dict(),
-            "seconds": seconds,
+            "seconds": {k: round(v, 4) for k, v in pipeline.timings.items()},
         }
-        summary = write_run(alignment, outdir, run_info)
-        seconds["export"] = round(time.perf_counter() - export_start, 4)
-        seconds["total"] = round(time.perf_counter() - started, 4)
-        write_run(alignment, outdir, run_info)  # again, now with the export time in summary.json
+        summary = write_run(alignment, outdir, run_info, started=started)
     finally:
         pipeline.close()
     if not quiet:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -154,12 +155,23 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
     }
 
 
-def write_run(alignment: Alignment, outdir: str | Path, run_info: dict[str, Any]) -> dict[str, Any]:
-    """Write alignments.jsonl, corpus.tsv and summary.json for one document."""
+def write_run(
+    alignment: Alignment, outdir: str | Path, run_info: dict[str, Any], started: float | None = None
+) -> dict[str, Any]:
+    """Write alignments.jsonl, corpus.tsv and summary.json for one document.
+
+    ``run_info["seconds"]`` gains ``export`` (and ``total`` since ``started``, a
+    ``time.perf_counter()`` value), so summary.json reports the writing it follows.
+    """
+    export_start = time.perf_counter()
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl([alignment], out / "alignments.jsonl")
     write_tsv([alignment], out / "corpus.tsv")
+    seconds = run_info.setdefault("seconds", {})
+    seconds["export"] = round(time.perf_counter() - export_start, 4)
+    if started is not None:
+        seconds["total"] = round(time.perf_counter() - started, 4)
     summary = document_summary(alignment) | run_info
     _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     return summary

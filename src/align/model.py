@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,18 +133,29 @@ class Alignment:
     """The result for one document: beads in document order, flags, and run facts.
 
     ``similarity`` is the calibrated 1-1 similarity of every content source segment
-    (rows, ids in ``src_content_ids``) with every content target segment (columns).
+    (rows, ids in ``src_content_ids``) with every content target segment (columns). It is
+    computed on first use from the stored vectors: a 50,000-sentence document aligns in
+    linear memory, and only asking for its full matrix costs n·m.
     """
 
     document: Document
     beads: list[Bead]
     flags: list[Flag]
     model: str
-    similarity: np.ndarray
+    src_vectors: np.ndarray
+    tgt_vectors: np.ndarray
+    noise_floor: float
+    noise_prior_weight: float
     src_content_ids: list[int]
     tgt_content_ids: list[int]
     timings: dict[str, float] = field(default_factory=dict)
     encoder_work: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def similarity(self) -> np.ndarray:
+        from .aligner import calibrated_similarity
+
+        return calibrated_similarity(self.src_vectors, self.tgt_vectors, self.noise_floor, self.noise_prior_weight)
 
     @property
     def doc_id(self) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .aligner import AlignerConfig, AlignStats, align_vectors, calibrate, noise_levels
+from .aligner import AlignerConfig, AlignStats, align_vectors
 from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
 from .errors import AlignError
 from .flags import FlagConfig, detect
@@ -42,10 +42,12 @@ class Pipeline:
         cache_dir: str | Path | None = None,
         aligner_config: AlignerConfig | None = None,
         flag_config: FlagConfig | None = None,
+        batch_size: int = 64,
+        device: str | None = None,
     ) -> None:
         self.timings: dict[str, float] = {}
         with _timed(self.timings, "load_model"):
-            base = model if isinstance(model, Encoder) else load_encoder(model)
+            base = model if isinstance(model, Encoder) else load_encoder(model, batch_size=batch_size, device=device)
             self.encoder = CachedEncoder(base, cache_dir=cache_dir, enabled=cache)
         self.aligner_config = aligner_config or AlignerConfig()
         self.flag_config = flag_config or FlagConfig()
@@ -104,13 +106,25 @@ class Pipeline:
             ]
             beads = merge_non_content(content_beads, doc.source, doc.target)
             mark_coverage(beads)
-            similarity = _similarity(src_vecs, tgt_vecs, floor, self.aligner_config)
         with _timed(timings, "flag"):
             flags = detect(doc, beads, self.flag_config)
         for stage, seconds in timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
         work = {k: v - before.to_dict()[k] for k, v in self.stats.to_dict().items()}
-        return Alignment(doc, beads, flags, self.model_name, similarity, src_ids, tgt_ids, timings, work)
+        return Alignment(
+            doc,
+            beads,
+            flags,
+            self.model_name,
+            src_vecs,
+            tgt_vecs,
+            floor,
+            self.aligner_config.noise_prior_weight,
+            src_ids,
+            tgt_ids,
+            timings,
+            work,
+        )
 
     def align_segments(
         self,
@@ -139,14 +153,6 @@ class Pipeline:
 
     def close(self) -> None:
         self.encoder.close()
-
-
-def _similarity(src_vecs: np.ndarray, tgt_vecs: np.ndarray, floor: float, config: AlignerConfig) -> np.ndarray:
-    if len(src_vecs) == 0 or len(tgt_vecs) == 0:
-        return np.zeros((len(src_vecs), len(tgt_vecs)), dtype=np.float32)
-    cos = src_vecs @ tgt_vecs.T
-    noise_src, noise_tgt = noise_levels(cos, floor, config.noise_prior_weight)
-    return calibrate(cos, (noise_src[:, None] + noise_tgt[None, :]) / 2.0).astype(np.float32)
 
 
 def content_breaks(content_ids: list[int]) -> np.ndarray:
