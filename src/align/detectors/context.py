@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,8 @@ class Context:
     doc: Document
     beads: list[Bead]
     config: FlagConfig
+    # results several detectors share (e.g. per-pair gap scores for omission and addition)
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def src_lang(self) -> str:

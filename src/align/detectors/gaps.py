@@ -62,8 +62,20 @@ def find_whole_gaps(ctx: Context) -> list[Flag]:
     return flags
 
 
-def partial_scores(ctx: Context) -> list[tuple[PairLength, float, float, list[str], list[str]]]:
-    """Per pair: (length facts, omission score, addition score, what is missing, what is extra)."""
+PartialScore = tuple[PairLength, float, float, list[str], list[str]]
+
+
+def partial_scores(ctx: Context) -> list[PartialScore]:
+    """Per pair: (length facts, omission score, addition score, what is missing, what is extra).
+
+    Computed once per document: the omission and the addition detector both read it.
+    """
+    if "partial_scores" not in ctx.memo:
+        ctx.memo["partial_scores"] = _partial_scores(ctx)
+    return ctx.memo["partial_scores"]  # type: ignore[return-value]
+
+
+def _partial_scores(ctx: Context) -> list[PartialScore]:
     out = []
     for stat in length_stats(ctx):
         pair = stat.pair
