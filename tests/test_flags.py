@@ -68,6 +68,27 @@ def test_repetition_ignores_grammatical_doubles_and_thousands_groups() -> None:
     assert score == 1.0 and phrase == "ago ago ago ago"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # real WMT21 news lines: scores, titles, hyphenated compounds and emphasis are not loops
+        "Scudetto in club history perfect with a 2:0 (1:0) on Sunday night at home against Sampdoria Genoa.",
+        "Beim 5:1 (1:1) -Sieg von Lazio Rom bei Hellas Verona erzielte er drei Treffer.",
+        "She played with her long-term friend Bette Davis in “Hush...Hush, Sweet Charlotte”.",
+        "Frankfurt/Main - The seven-time time trial specialist Tony Martin can clearly picture continuing.",
+        "Bei dem Haus handle es sich um ein Ein- oder Zweifamilienhaus.",
+        'When she pleaded "stop, stop, stop," he put her in a headlock.',
+    ],
+)
+def test_repetition_ignores_scores_titles_compounds_and_emphasis(text: str) -> None:
+    assert loop_in(text, "de" if " um ein " in text or "Beim" in text else "en") is None
+
+
+def test_repetition_finds_loops_of_words_with_inner_punctuation() -> None:
+    rows = [r for r in demetr("minor_id1_repeat2") if "Covid-19 Covid-19" in r["pert_sent"]]
+    assert rows and all(loop_in(r["pert_sent"], "en") for r in rows)
+    assert loop_in("… the South African National Parks (SANParks) (SANParks).", "en") == (0.6, "SANParks SANParks")
+
+
 # ------------------------------------------------------------------ number_mismatch
 
 
@@ -104,6 +125,36 @@ def test_untranslated_words_from_codemix_but_not_names_in_clean_mt() -> None:
     assert not any(foreign_words(r["src_sent"], r["mt_sent"], "de", "en") for r in rows)
 
 
+@pytest.mark.parametrize(
+    ("src", "tgt"),
+    [  # real WMT21 lines: English titles and names kept in the German translation are not untranslated
+        (
+            "Three years later she got the designation as best actress in William Wylers “The Heiress”.",
+            'Drei Jahre später kam die Auszeichnung als beste Schauspielerin in Wylers "The Heiress" (Die Erbin).',
+        ),
+        (
+            "Art “Skirmish” - an exhibition of the Leipzig artist Christian Bold in the gallery.",
+            'Kunst "Skirmish" - eine Ausstellung des Leipziger Künstlers Christian Bold in der Galerie.',
+        ),
+        (
+            "According to that, Grant Shapps is currently on vacation of all things in Spain.",
+            "Demnach befindet sich Grant Shapps derzeit ausgerechnet in Spanien im Urlaub.",
+        ),
+    ],
+)
+def test_names_and_titles_kept_in_a_german_translation_are_not_untranslated(src: str, tgt: str) -> None:
+    assert foreign_words(src, tgt, "en", "de") == []
+    # the same English word left in lower case inside a German sentence is
+    assert foreign_words("The exhibition was a skirmish.", "Die Ausstellung war ein skirmish.", "en", "de")
+
+
+def test_borrowed_words_and_titles_are_kept_for_scoring_raw_mt() -> None:
+    src = "Three years later she got the designation as best actress in William Wylers “The Heiress”."
+    tgt = 'Drei Jahre später kam die Auszeichnung als beste Schauspielerin in Wylers "The Heiress" (Die Erbin).'
+    assert foreign_words(src, tgt, "en", "de") == []
+    assert foreign_words(src, tgt, "en", "de", borrowed=True) == ["Heiress"]
+
+
 def test_whole_segment_left_in_the_source_language(pipeline) -> None:
     table = shared("deen", "wmt21_newstest2021_deen.tsv")
     with open(table, encoding="utf-8", newline="") as f:
@@ -135,6 +186,17 @@ def test_name_mismatch_on_replaced_and_removed_names() -> None:
 def test_transliterations_are_the_same_name(a: str, b: str) -> None:
     assert same_name(a, b)
     assert differing_names(f"Das sagte {b} am Montag.", f"{a} said so on Monday.", "de", "en") == ([], [])
+
+
+def test_exonyms_match_inside_compounds_and_count_as_names() -> None:
+    src = "In a 24 hour comparison 60 Corona new infections were reported in Vienna - in Lower Austria there were 22."
+    tgt = "Im 24-Stunden-Vergleich wurden in Wien 60 Corona-Neuinfektionen gemeldet - in Niederösterreich gab es 22."
+    assert differing_names(src, tgt, "en", "de") == ([], [])
+    # a German country name whose English form differs is a name: missing in the English, it is flagged
+    assert differing_names("Südafrika verbesserte sich stetig.", "It steadily improved.", "de", "en") == (
+        ["Südafrika"],
+        [],
+    )
 
 
 def test_different_names_are_not_the_same() -> None:

@@ -48,8 +48,10 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "mt_attribution": 0.5,
     "machine_translated": 0.5,
     "untranslated": 0.6,  # whole segment: language-id confidence; words: .6 + .2 per word
-    # 1 unaligned; .9 names/numbers only in the source; -z/4 for a short target. At .95 only unaligned
-    # segments and 3.8-sigma short targets count: name/number evidence alone is too noisy on real news.
+    # 1 unaligned; .96 unaligned in a short run at a document's edge, or the part of a merged bead
+    # the length ratio leaves over; .97 a pair at chance similarity; .9 names/numbers only in the
+    # source; -z/2.1 for a short target (lengths smoothed, see gaps.py), +.1 with names/numbers.
+    # At .95 name/number evidence alone does not count: too noisy on real news.
     "omission": 0.95,
     "addition": 0.95,  # the mirror image of omission
     "number_mismatch": 0.7,  # 1 changed number, .8 number on one side only, .7 number words only

@@ -1,8 +1,10 @@
 """``omission``, ``addition`` and ``length_ratio``.
 
-Whole omissions/additions are unaligned content segments inside the covered range.
+Whole omissions/additions are unaligned content segments inside the covered range, or
+in a short run at a document's edge (a dropped headline or closing sentence).
 Partial ones are aligned pairs where the target is much shorter (longer) than the
-document's own length ratio predicts, or where names or numbers exist on one side only.
+document's own length ratio predicts, where names or numbers exist on one side only, or
+whose two sides are no more alike than unrelated sentences.
 Non-content segments (metadata, bylines, datelines, source lines) never count.
 """
 
@@ -13,14 +15,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Flag
-from .context import Context, Pair, clip
+from ..model import Flag, Segment
+from .context import Context, Pair, clip, tokens
 from .names import differing_names
 from .numbers import unmatched
+from .repeats import containment
 
 MIN_PAIRS_FOR_STATS = 5  # fewer pairs say nothing about the document's own ratio
 MIN_SPREAD = 0.08  # floor of the robust spread of log length ratios (near-identical pairs)
 DEFAULT_SPREAD = 0.15  # spread used when the document is too short to measure its own
+RATIO_SMOOTHING = 10  # characters added to both lengths of a pair for ``length_ratio``
+# Partial gaps: lengths smoothed much more, so that a short pair ("Auch diese Ehe zerbrach." for
+# "This marriage also came to an end.") needs a large difference, while a lost clause of a long
+# pair still shows; a pair GAP_Z robust sigmas short (long) scores 1. Tuned on real news with
+# clauses cut by construction (benchmarks/artefacts.py --sets partial, WMT21 seeds 0 and 2).
+GAP_SMOOTHING = 100
+GAP_Z = 2.1  # z = -2.0 scores .95, the default threshold
+MERGED_MIN_Z = 1.2  # a merged side this many sigmas too long ...
+MERGED_FIT = 1.0  # ... that one of its segments would bring this close to the document's ratio
+MERGED_SCORE = 0.96
+NAMES_BONUS = 0.1  # added to the length score when names/numbers are missing on the same side
+UNRELATED_SIMILARITY = 0.12  # a pair scored below this (0 = chance) holds two unrelated segments ...
+UNRELATED_WITH_EVIDENCE = 0.22  # ... and so does one below this whose names or numbers differ
+UNRELATED_SCORE = 0.97
+EDGE_RUN_MAX = 2  # an unaligned run at most this long before the first / after the last pair is a gap
+EDGE_MIN_PAIRS = 4  # ... in a document with at least this many pairs
+EDGE_SCORE = 0.96  # its score (inside the covered range: 1.0)
+COPY_CONTAINMENT = 0.95  # an unaligned segment sharing its words with a neighbour both ways is a copy, not a gap
 
 
 @dataclass(frozen=True)
@@ -28,45 +49,131 @@ class PairLength:
     pair: Pair
     log_ratio: float
     z: float  # robust z-score against the document's distribution
+    centre: float = 0.0  # the document's median log ratio ...
+    spread: float = DEFAULT_SPREAD  # ... and its robust spread
+    smoothing: float = RATIO_SMOOTHING
+
+    def z_without(self, segment: Segment, side: str) -> float:
+        """The z-score of the pair if one segment of one side ("src"/"tgt") were not in it."""
+        src, tgt = len(self.pair.src_text), len(self.pair.tgt_text)
+        if side == "src":
+            src -= len(segment.text) + 1
+        else:
+            tgt -= len(segment.text) + 1
+        ratio = math.log((max(tgt, 0) + self.smoothing) / (max(src, 0) + self.smoothing))
+        return (ratio - self.centre) / self.spread
 
 
-def length_stats(ctx: Context) -> list[PairLength]:
-    """Log character-length ratio of every pair, standardised by the document's median and MAD."""
+def length_stats(ctx: Context, smoothing: float = RATIO_SMOOTHING) -> list[PairLength]:
+    """Log character-length ratio of every pair, standardised by the document's median and MAD.
+
+    ``smoothing`` characters are added to both lengths, so short pairs need a larger difference.
+    """
     pairs = list(ctx.pairs())
-    ratios = np.array([math.log((len(p.tgt_text) + 10) / (len(p.src_text) + 10)) for p in pairs])
+    ratios = np.array([math.log((len(p.tgt_text) + smoothing) / (len(p.src_text) + smoothing)) for p in pairs])
     if len(pairs) >= MIN_PAIRS_FOR_STATS:
         centre = float(np.median(ratios))
         spread = max(1.4826 * float(np.median(np.abs(ratios - centre))), MIN_SPREAD)
     else:
         centre, spread = 0.0, DEFAULT_SPREAD
-    return [PairLength(p, float(r), (float(r) - centre) / spread) for p, r in zip(pairs, ratios, strict=True)]
+    return [
+        PairLength(p, float(r), (float(r) - centre) / spread, centre, spread, smoothing)
+        for p, r in zip(pairs, ratios, strict=True)
+    ]
+
+
+def _short_edge_runs(ctx: Context) -> set[tuple[str, int]]:
+    """Uncovered content segments in a short run at a document edge: (side, segment id).
+
+    An unaligned segment before a side's first pair or after its last one is "uncovered":
+    the other side may just start later or end earlier (an English headline and lead above
+    a whole German article). A run of at most ``EDGE_RUN_MAX`` content segments at an edge,
+    in a document that pairs at least ``EDGE_MIN_PAIRS`` beads, is no such excerpt but a
+    dropped first or last sentence (a headline the translation lacks, a closing line the
+    translator added).
+    """
+    if sum(b.is_pair for b in ctx.beads) < EDGE_MIN_PAIRS:
+        return set()
+    runs: dict[str, list[list[int]]] = {"src": [[]], "tgt": [[]]}
+    for bead in ctx.beads:
+        if bead.is_pair:
+            for side in runs:
+                if runs[side][-1]:
+                    runs[side].append([])
+            continue
+        if bead.covered:
+            continue
+        side, ids = ("src", bead.src_ids) if bead.src_ids else ("tgt", bead.tgt_ids)
+        segments = ctx.doc.source.segments if side == "src" else ctx.doc.target.segments
+        runs[side][-1].extend(i for i in ids if segments[i].is_content)
+    out = set()
+    for side, found in runs.items():
+        for run in found:
+            if 0 < len(run) <= EDGE_RUN_MAX:
+                out.update((side, i) for i in run)
+    return out
+
+
+def _copies(ctx: Context) -> set[tuple[str, int]]:
+    """Content segments that are (near) copies of a nearby segment on the same side: (side, id).
+
+    When a line is repeated, the aligner may pair either copy and leave the other one
+    unaligned; the repeat is reported as a ``duplicate`` (on the later copy), not as
+    content without a counterpart.
+    """
+    window = ctx.config.duplicate_window
+    out = set()
+    for name, side in (("src", ctx.doc.source), ("tgt", ctx.doc.target)):
+        content = [s for s in side.segments if s.is_content]
+        toks = [tokens(s.text) for s in content]
+        for pos in range(len(content)):
+            if len(toks[pos]) < ctx.config.duplicate_min_tokens:
+                continue
+            for other in range(max(0, pos - window), min(len(content), pos + window + 1)):
+                shared = min(containment(toks[pos], toks[other]), containment(toks[other], toks[pos]))
+                if other != pos and shared >= COPY_CONTAINMENT:
+                    out.add((name, content[pos].id))
+                    break
+    return out
 
 
 def find_whole_gaps(ctx: Context) -> list[Flag]:
-    """Unaligned content inside the covered range: omissions (source) and additions (target)."""
+    """Unaligned content inside the covered range (and short runs at an edge): omissions and additions."""
     flags = []
     doc = ctx.doc
+    edge = _short_edge_runs(ctx)
+    copies = _copies(ctx)
     for bead in ctx.beads:
-        if bead.is_pair or not bead.covered:
+        if bead.is_pair:
             continue
-        if bead.src_ids:
-            seg = doc.source.segments[bead.src_ids[0]]
-            if seg.is_content:
-                reason = f"source segment {seg.id} has no translation: “{clip(seg.text)}”"
-                flags.append(Flag("omission", reason, 1.0, "src", seg.id))
+        side = "src" if bead.src_ids else "tgt"
+        seg = doc.source.segments[bead.src_ids[0]] if side == "src" else doc.target.segments[bead.tgt_ids[0]]
+        if not seg.is_content or not (bead.covered or (side, seg.id) in edge) or (side, seg.id) in copies:
+            continue
+        score, where = (1.0, "") if bead.covered else (EDGE_SCORE, " (at the document's edge)")
+        if side == "src":
+            reason = f"source segment {seg.id} has no translation{where}: “{clip(seg.text)}”"
+            flags.append(Flag("omission", reason, score, "src", seg.id))
         else:
-            seg = doc.target.segments[bead.tgt_ids[0]]
-            if seg.is_content:
-                reason = f"target segment {seg.id} has no source: “{clip(seg.text)}”"
-                flags.append(Flag("addition", reason, 1.0, "tgt", seg.id))
+            reason = f"target segment {seg.id} has no source{where}: “{clip(seg.text)}”"
+            flags.append(Flag("addition", reason, score, "tgt", seg.id))
     return flags
 
 
-PartialScore = tuple[PairLength, float, float, list[str], list[str]]
+@dataclass(frozen=True)
+class PartialScore:
+    """The evidence of a partial gap inside one pair, for both directions."""
+
+    stat: PairLength  # length facts (smoothed by GAP_SMOOTHING)
+    omission: float
+    addition: float
+    missing: list[str]  # source names/numbers without counterpart
+    extra: list[str]  # target names/numbers without counterpart
+    unrelated: bool  # the pair's similarity is at chance level
 
 
 def partial_scores(ctx: Context) -> list[PartialScore]:
-    """Per pair: (length facts, omission score, addition score, what is missing, what is extra).
+    """Per pair: the omission and addition scores and their evidence.
 
     Computed once per document: the omission and the addition detector both read it.
     """
@@ -77,45 +184,95 @@ def partial_scores(ctx: Context) -> list[PartialScore]:
 
 def _partial_scores(ctx: Context) -> list[PartialScore]:
     out = []
-    for stat in length_stats(ctx):
+    for stat in length_stats(ctx, GAP_SMOOTHING):
         pair = stat.pair
         missing_num, extra_num = unmatched(pair.src_text, pair.tgt_text)
         missing_names, extra_names = differing_names(pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
         missing = [m.text for m in missing_num] + missing_names
         extra = [m.text for m in extra_num] + extra_names
-        # length evidence: a 4-sigma short target scores 1; content only on one side scores .9
-        omission = max(min(1.0, -stat.z / 4.0), 0.9 if missing and not extra else 0.0)
-        addition = max(min(1.0, stat.z / 4.0), 0.9 if extra and not missing else 0.0)
-        out.append((stat, omission, addition, missing, extra))
+        # a target GAP_Z sigmas short (long) scores 1; names/numbers only on one side score .9;
+        # a pair no more alike than unrelated sentences: both sides lack a counterpart
+        unrelated = pair.bead.score < UNRELATED_SIMILARITY or (
+            pair.bead.score < UNRELATED_WITH_EVIDENCE and bool(missing or extra)
+        )
+        floor = UNRELATED_SCORE if unrelated else 0.0
+        only_src, only_tgt = bool(missing and not extra), bool(extra and not missing)
+        # length and names/numbers pointing the same way add up; a merged part the length says is
+        # left over (a dropped sentence the aligner merged into its neighbour's pair) counts on its own
+        omission = max(
+            min(1.0, -stat.z / GAP_Z + NAMES_BONUS * only_src), 0.9 * only_src, floor, _left_over(stat, "src")
+        )
+        addition = max(
+            min(1.0, stat.z / GAP_Z + NAMES_BONUS * only_tgt), 0.9 * only_tgt, floor, _left_over(stat, "tgt")
+        )
+        out.append(PartialScore(stat, omission, addition, missing, extra, unrelated))
     return out
 
 
-def _partial_reason(kind: str, stat: PairLength, items: list[str]) -> str:
+def _left_over(stat: PairLength, side: str) -> float:
+    """``MERGED_SCORE`` when one segment of a merged side is what makes the pair too long there.
+
+    The side ("src" for an omission, "tgt" for an addition) holds several segments, the pair
+    is ``MERGED_MIN_Z`` sigmas long on that side, and without one of its segments it would be
+    within ``MERGED_FIT`` sigmas of the document's ratio. Two halves of one translated sentence
+    do not qualify: without either, the pair is far off the other way.
+    """
+    parts = stat.pair.src if side == "src" else stat.pair.tgt
+    too_long = -stat.z if side == "src" else stat.z
+    if len(parts) < 2 or too_long < MERGED_MIN_Z:
+        return 0.0
+    best = min(abs(stat.z_without(seg, side)) for seg in parts)
+    return MERGED_SCORE if best <= MERGED_FIT else 0.0
+
+
+def _partial_reason(kind: str, found: PartialScore) -> str:
+    """Every piece of evidence for a partial gap of this kind, in words."""
+    stat = found.stat
     side = "source" if kind == "omission" else "target"
-    what = f"{side} content without counterpart: {', '.join(items)}; " if items else ""
-    direction = "shorter" if kind == "omission" else "longer"
-    return (
-        f"partial {kind}: {what}target {direction} than the document's length ratio predicts "
-        f"(z = {stat.z:+.1f}): “{clip(stat.pair.tgt_text)}”"
-    )
+    # name only the words that explain this direction; mixed evidence names none
+    missing, extra = found.missing, found.extra
+    items = (missing if not extra else []) if kind == "omission" else (extra if not missing else [])
+    parts = []
+    if found.unrelated:
+        parts.append(f"the pair is no more alike than unrelated sentences (similarity {stat.pair.bead.score:.2f})")
+    if items:
+        parts.append(f"{side} content without counterpart: {', '.join(items)}")
+    z = -stat.z if kind == "omission" else stat.z
+    if z > 0:
+        direction = "shorter" if kind == "omission" else "longer"
+        parts.append(f"target {direction} than the document's length ratio predicts (z = {stat.z:+.1f})")
+    return f"partial {kind}: {'; '.join(parts)}: “{clip(stat.pair.tgt_text)}”"
 
 
 def _find_gaps(ctx: Context, kind: str) -> list[Flag]:
     """Whole (unaligned) and partial (inside a pair) gaps of one kind: omission or addition."""
     threshold = ctx.config.threshold(kind)
     flags = [f for f in find_whole_gaps(ctx) if f.type == kind]
-    for stat, omission, addition, missing, extra in partial_scores(ctx):
-        score = omission if kind == "omission" else addition
+    for found in partial_scores(ctx):
+        score = found.omission if kind == "omission" else found.addition
         if score < threshold:
             continue
-        # name only the words that explain this direction; mixed evidence names none
-        items = (missing if not extra else []) if kind == "omission" else (extra if not missing else [])
-        pair = stat.pair
-        side, segment, related = (
-            ("src", pair.src_id, pair.tgt_id) if kind == "omission" else ("tgt", pair.tgt_id, pair.src_id)
-        )
-        flags.append(Flag(kind, _partial_reason(kind, stat, items), score, side, segment, related))
+        pair = found.stat.pair
+        side, related = ("src", pair.tgt_id) if kind == "omission" else ("tgt", pair.src_id)
+        segment = _leftover_part(found.stat, side)
+        reason = _partial_reason(kind, found)
+        if len(pair.src if side == "src" else pair.tgt) > 1:
+            reason += f" (segment {segment.id} is the part the length ratio leaves without counterpart)"
+        flags.append(Flag(kind, reason, score, side, segment.id, related))
     return flags
+
+
+def _leftover_part(stat: PairLength, side: str) -> Segment:
+    """The segment of one side of a pair that lacks a counterpart.
+
+    In a merged bead (a sentence merged into its neighbour's pair), it is the part without
+    which the pair's length ratio comes closest to the document's; a side of one segment is
+    that segment.
+    """
+    parts = stat.pair.src if side == "src" else stat.pair.tgt
+    if len(parts) == 1:
+        return parts[0]
+    return min(parts, key=lambda seg: abs(stat.z_without(seg, side)))
 
 
 def find_omissions(ctx: Context) -> list[Flag]:

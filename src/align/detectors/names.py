@@ -44,6 +44,23 @@ _EXONYMS_DE_EN = {
     "tokio": "tokyo", "argentinien": "argentina", "brasilien": "brazil", "kanada": "canada",
     "australien": "australia", "israelisch": "israeli", "südostasien": "southeast asia", "ostasien": "east asia",
     "syrien": "syria", "irak": "iraq", "ägypten": "egypt", "indien": "india", "mexiko": "mexico",
+    # countries, regions and cities whose German and English names differ beyond transliteration
+    "südafrika": "south africa", "singapur": "singapore", "madagaskar": "madagascar",
+    "moldau": "moldova moldavia", "moldawien": "moldova moldavia", "kroatien": "croatia", "serbien": "serbia",
+    "rumänien": "romania", "bulgarien": "bulgaria", "slowakei": "slovakia", "slowenien": "slovenia",
+    "litauen": "lithuania", "lettland": "latvia", "estland": "estonia", "irland": "ireland",
+    "schottland": "scotland", "nordirland": "northern ireland", "kolumbien": "colombia", "marokko": "morocco",
+    "algerien": "algeria", "tunesien": "tunisia", "libyen": "libya", "äthiopien": "ethiopia", "kenia": "kenya",
+    "jordanien": "jordan", "libanon": "lebanon", "indonesien": "indonesia",
+    "philippinen": "philippines", "neuseeland": "new zealand", "kuba": "cuba", "zypern": "cyprus",
+    "katar": "qatar", "kasachstan": "kazakhstan", "usbekistan": "uzbekistan", "kirgisistan": "kyrgyzstan",
+    "tadschikistan": "tajikistan", "aserbaidschan": "azerbaijan", "georgien": "georgia", "armenien": "armenia",
+    "kambodscha": "cambodia", "mongolei": "mongolia", "antarktis": "antarctica", "arktis": "arctic",
+    "lissabon": "lisbon", "athen": "athens", "belgrad": "belgrade", "bukarest": "bucharest",
+    "haag": "hague", "antwerpen": "antwerp", "florenz": "florence", "sevilla": "seville",
+    "nizza": "nice", "straßburg": "strasbourg", "mekka": "mecca", "pfalz": "palatinate",
+    "pfälzer": "palatinate", "rheinland": "rhineland", "rhein": "rhine",
+    "fränkisch": "franconian", "bayerisch": "bavarian bavaria", "österreicher": "austrian",
 }  # fmt: skip
 _NOT_NAMES = {
     "i", "mr", "mrs", "ms", "dr", "prof", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
@@ -124,14 +141,14 @@ def names_in(text: str, lang: str, other_lang: str) -> list[str]:
             continue
         z_here, z_other = zipf(lower, lang), zipf(lower, other_lang)
         if lang == "de":
-            if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):
-                continue
             if lower in _EXONYMS_DE_EN:
-                found.append(word)  # "Spanien": a name whose English form differs
+                found.append(word)  # "Spanien": a name whose English form differs, wherever it stands
+                continue
+            if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):
                 continue
             # a name is not translated, so English text uses it about as often as German text does;
             # very common German words are nouns ("Kind", "Tradition"), even if that misses "Merkel"
-            if z_other >= 1.0 and z_here - z_other <= 1.3 and z_here < 4.5:
+            if z_other >= 1.0 and z_here - z_other <= 1.6 and z_here < 4.5:
                 found.append(word)
         elif m.start() in initial:
             if z_here < 3.0 and z_here - z_other <= 1.5:
@@ -147,7 +164,8 @@ def _present(name: str, other_words: list[str], exonyms: dict[str, set[str]]) ->
         if same_name(name, other):
             return True
     targets = exonyms.get(lower) or next((v for k, v in exonyms.items() if lower.startswith(k) and len(k) >= 4), set())
-    return any(o.lower().startswith(t) for o in other_words for t in targets)
+    # "Österreich" is in "Niederösterreich": long forms may sit inside a compound
+    return any(o.lower().startswith(t) or (len(t) >= 6 and t in o.lower()) for o in other_words for t in targets)
 
 
 @lru_cache(maxsize=4)

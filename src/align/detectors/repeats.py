@@ -14,9 +14,32 @@ _LEGIT_DOUBLES = {
     "de": {"die", "der", "das", "dass", "sie", "ha", "nein", "ja", "so", "sehr", "wer", "was"},
 }
 _ANY_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_CLAUSE_MARKS = ".,;:!?"  # copies across these are emphasis or grammar: "stop, stop", "war, war", "it. It"
+_JOINERS = "-:/"  # a loop starting or ending at one of these is part of a token: "seven-time time", "1 1/2"
 
 
-def _containment(repeat: list[str], earlier: list[str]) -> float:
+def _free_standing(text: str, matches: list[re.Match[str]], start: int, size: int, copies: int) -> bool:
+    """Are the copies separate words, back to back: "ago ago", "Covid-19 Covid-19", "(SANParks) (SANParks)"?
+
+    Not across a comma or a stop ("really, really", "…, werden, werden …", "scream. Don't scream"),
+    nor scores "1:1 (1:0)", "2:0 (2:0)", "17:21, 21:17", "Hush...Hush", "B.B. King", "seven-time time",
+    "ein Ein- oder Zweifamilienhaus".
+    """
+    end = start + copies * size  # one past the loop's last word
+    before = text[matches[start].start() - 1] if matches[start].start() else " "
+    after = text[matches[end - 1].end()] if matches[end - 1].end() < len(text) else " "
+    if before in _JOINERS or after in _JOINERS:
+        return False
+    for k in range(1, copies):
+        gap = text[matches[start + k * size - 1].end() : matches[start + k * size].start()]
+        if not any(c.isspace() for c in gap) or any(c in _CLAUSE_MARKS for c in gap):
+            return False
+        if "(" in gap and all(m.group().isdigit() for m in matches[start : start + size]):
+            return False  # a result and the half-time result in brackets: "2:0 (2:0)"
+    return True
+
+
+def containment(repeat: list[str], earlier: list[str]) -> float:
     """Share of the repeat's word tokens that also occur in the earlier segment."""
     if not repeat:
         return 0.0
@@ -35,7 +58,7 @@ def _duplicates_on(side: Side, side_name: str, ctx: Context) -> list[Flag]:
             continue
         best: tuple[float, Segment] | None = None
         for prev in range(max(0, pos - config.duplicate_window), pos):
-            score = _containment(toks[pos], toks[prev])
+            score = containment(toks[pos], toks[prev])
             if best is None or score > best[0]:
                 best = (score, content[prev])
         if best and best[0] >= threshold:
@@ -68,7 +91,8 @@ def loop_in(text: str, lang: str) -> tuple[float, str] | None:
 
     Score: a single word doubled .6, a phrase doubled .8, anything three or more times 1.
     """
-    words = [m.group() for m in _ANY_WORD.finditer(text)]
+    matches = list(_ANY_WORD.finditer(text))
+    words = [m.group() for m in matches]
     lowered = [w.lower() for w in words]
     legit = _LEGIT_DOUBLES.get(lang, set())
     best: tuple[float, str] | None = None
@@ -79,6 +103,8 @@ def loop_in(text: str, lang: str) -> tuple[float, str] | None:
             while lowered[start + copies * size : start + (copies + 1) * size] == unit:
                 copies += 1
             if copies < 2:
+                continue
+            if not _free_standing(text, matches, start, size, copies):
                 continue
             if size == 1 and re.fullmatch(r"\d{3}", unit[0]):
                 continue  # thousands groups: "1 000 000"

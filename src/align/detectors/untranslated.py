@@ -3,7 +3,9 @@
 Whole segments: language identification (Lingua) says the target segment is in the
 source language. Words: a target word that also occurs in the aligned source and is a
 common word of the source language but not of the target language ("wichtigen" in an
-English sentence); names are not, because a name is about as frequent in both.
+English sentence); names are not, because a name is about as frequent in both, nor are
+words the source writes as names or titles ("The Heiress"), nor a lone English word that a
+German text capitalises like its own nouns ("Vaping", "Follower": borrowed nouns).
 """
 
 from __future__ import annotations
@@ -22,25 +24,56 @@ MIN_ZIPF_GAP_CAPITALISED = 2.0  # … nor names that are words too ("Graf", "Hei
 MIN_WORDS_FOR_LANGID = 4  # shorter segments (names, titles) are identical in both languages legitimately
 
 
-def foreign_words(src: str, tgt: str, src_lang: str, tgt_lang: str) -> list[str]:
-    """Target words copied from the source that belong to the source language only."""
+def _names_and_titles(text: str, lang: str) -> set[str]:
+    """Lower-cased words written capitalised inside a sentence of a language that capitalises names only.
+
+    "William Wyler's “The Heiress”", "Grant Shapps": names and titles, which a translation keeps.
+    """
+    if _capitalises_nouns(lang):
+        return set()
+    found = set()
+    for m in LETTER_WORD.finditer(text):
+        before = text[: m.start()].rstrip(" \"'„“”‘’«»(")
+        if m.group()[0].isupper() and before and before[-1] not in ".!?:":
+            found.add(m.group().lower())
+    return found
+
+
+def foreign_words(src: str, tgt: str, src_lang: str, tgt_lang: str, *, borrowed: bool = False) -> list[str]:
+    """Target words copied from the source that belong to the source language only.
+
+    Words the source writes as names or titles, and lone English words a German target
+    capitalises like its nouns, are left out unless ``borrowed`` is set: in a human
+    translation they are kept on purpose, while in raw MT output they still hint at
+    untranslated text (the critical-error benchmark reads them).
+    """
     src_words = {m.group().lower() for m in LETTER_WORD.finditer(src)}
-    found = []
-    for m in LETTER_WORD.finditer(tgt):
+    kept = set() if borrowed else _names_and_titles(src, src_lang)
+    words = list(LETTER_WORD.finditer(tgt))
+    foreign: dict[int, str] = {}  # position among the target's words → the word
+    for k, m in enumerate(words):
         word = m.group()
         lower = word.lower()
-        if len(lower) < 3 or lower not in src_words:
+        if len(lower) < 3 or lower not in src_words or lower in kept:
             continue
         z_src, z_tgt = zipf(lower, src_lang), zipf(lower, tgt_lang)
         if word[0].isupper() and not word.isupper() and not _capitalises_nouns(tgt_lang):
             # capitalised in a language that capitalises names only: a name unless a common source word
             if z_src >= MIN_SOURCE_ZIPF_CAPITALISED and z_src - z_tgt >= MIN_ZIPF_GAP_CAPITALISED:
-                found.append(word)
+                foreign[k] = word
         elif z_src >= MIN_SOURCE_ZIPF and (
             (z_src - z_tgt >= MIN_ZIPF_GAP and z_tgt < MAX_TARGET_ZIPF) or z_src - z_tgt >= FUNCTION_WORD_GAP
         ):
-            found.append(word)
-    return found
+            foreign[k] = word
+    if _capitalises_nouns(tgt_lang) and not borrowed:
+        # a lone English word capitalised like a German noun is borrowed ("Vaping", "Follower");
+        # next to another foreign word it is part of untranslated text ("The Tears Flowed")
+        foreign = {
+            k: w
+            for k, w in foreign.items()
+            if not (w[0].isupper() and not w.isupper()) or k - 1 in foreign or k + 1 in foreign
+        }
+    return list(foreign.values())
 
 
 def _capitalises_nouns(lang: str) -> bool:

@@ -1,0 +1,127 @@
+"""Omissions and additions, whole and partial, on real German–English news (WMT21, the tuning data)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+import pytest
+
+from align.detectors.gaps import EDGE_SCORE, UNRELATED_SCORE
+from align.flags import detect
+from align.model import Bead, Document, Flag, Side
+from align.segment import presegmented
+from conftest import shared
+
+
+@cache
+def news() -> dict[str, list[tuple[str, str]]]:
+    """WMT21 news documents: doc_id → [(English, German)] in document order."""
+    with open(shared("deen", "wmt21_newstest2021_deen.tsv"), encoding="utf-8", newline="") as f:
+        docs: dict[str, list[tuple[str, str]]] = {}
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            docs.setdefault(row["doc_id"], []).append((row["en"], row["de"]))
+    return docs
+
+
+def document(src: list[str], tgt: list[str], beads: list[Bead] | None = None) -> tuple[Document, list[Bead]]:
+    """An English–German line-by-line document; by default line i is paired with line i."""
+    src_text, tgt_text = "\n".join(src) + "\n", "\n".join(tgt) + "\n"
+    doc = Document("news", Side("en", src_text, presegmented(src_text)), Side("de", tgt_text, presegmented(tgt_text)))
+    return doc, beads if beads is not None else [Bead([i], [i], 0.6) for i in range(len(src))]
+
+
+def gaps(flags: list[Flag]) -> list[tuple[str, str | None, int | None]]:
+    return sorted((f.type, f.side, f.segment_id) for f in flags if f.type in ("omission", "addition"))
+
+
+# ------------------------------------------------------------------ whole gaps
+
+
+def test_a_line_dropped_at_either_edge_is_a_gap_not_an_uncovered_excerpt(pipeline) -> None:
+    lines = news()["np-coburg.de.105627"][3:13]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines]
+    cases = {
+        "first target line dropped": (src, tgt[1:], [("omission", "src", 0)]),
+        "last target line dropped": (src, tgt[:-1], [("omission", "src", 9)]),
+        "first source line dropped": (src[1:], tgt, [("addition", "tgt", 0)]),
+        "last source line dropped": (src[:-1], tgt, [("addition", "tgt", 9)]),
+        "nothing dropped": (src, tgt, []),
+    }
+    for name, (s, t, expected) in cases.items():
+        alignment = pipeline.align_segments(s, t, src_lang="en", tgt_lang="de")
+        assert gaps(alignment.flags) == expected, name
+        assert all(f.score == EDGE_SCORE for f in alignment.flags if f.type in ("omission", "addition")), name
+
+
+def test_a_long_unaligned_run_at_the_edge_is_an_excerpt_not_additions(pipeline) -> None:
+    """Headline and lead above the whole translated article (as in the seed): the rest is uncovered."""
+    lines = news()["np-coburg.de.105627"][:10]
+    alignment = pipeline.align_segments(
+        [en for en, _ in lines[:2]], [de for _, de in lines], src_lang="en", tgt_lang="de"
+    )
+    assert sum(not b.covered for b in alignment.beads) >= 6  # the body below the lead
+    assert gaps(alignment.flags) == []
+
+
+def test_an_unaligned_copy_of_a_neighbour_is_a_duplicate_not_an_addition() -> None:
+    """The aligner may pair the second copy of a repeated line and leave the first one unaligned."""
+    lines = news()["bild.255016"][:4]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines]
+    tgt.insert(2, tgt[1])
+    beads = [Bead([0], [0], 0.7), Bead([], [1], 0.0), Bead([1], [2], 0.7), Bead([2], [3], 0.7), Bead([3], [4], 0.7)]
+    doc, beads = document(src, tgt, beads)
+    flags = detect(doc, beads)
+    assert gaps(flags) == []
+    assert [(f.side, f.segment_id, f.related_id) for f in flags if f.type == "duplicate"] == [("tgt", 2, 1)]
+    # an unaligned line that is no copy is still an addition
+    tgt[1] = news()["np-coburg.de.105627"][3][1]
+    doc, beads = document(src, tgt, beads)
+    assert gaps(detect(doc, beads)) == [("addition", "tgt", 1)]
+
+
+# ------------------------------------------------------------------ partial gaps
+
+
+def test_a_clause_cut_from_one_side_is_a_partial_omission_or_addition() -> None:
+    lines = news()["np-coburg.de.105627"]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines]
+    doc, beads = document(src, tgt)
+    assert gaps(detect(doc, beads)) == []
+    clause = 'wenn solche lokalen Infektionsgeschehen ausgreifen und regionale Lockdowns angeordnet werden müssen",'
+    assert clause in tgt[12]
+    cut = list(tgt)
+    cut[12] = " ".join(tgt[12].replace(clause, "").split())
+    doc, beads = document(src, cut)
+    assert gaps(detect(doc, beads)) == [("omission", "src", 12)]
+    # the mirror image: the English line loses the same content, the German line holds an addition
+    english_clause = " when such local infections spread and regional lockdowns must be ordered"
+    assert english_clause in src[12]
+    cut_src = list(src)
+    cut_src[12] = src[12].replace(english_clause, "")
+    doc, beads = document(cut_src, tgt)
+    assert gaps(detect(doc, beads)) == [("addition", "tgt", 12)]
+
+
+def test_a_pair_at_chance_similarity_lacks_a_counterpart_on_both_sides() -> None:
+    """Two unrelated lines the aligner paired (score near 0) are an omission and an addition."""
+    lines = news()["np-coburg.de.105627"]
+    src, tgt = [en for en, _ in lines[:8]], [de for _, de in lines[:8]]
+    tgt[4] = lines[9][1]  # another line of the same article: related topic, different content
+    beads = [Bead([i], [i], 0.05 if i == 4 else 0.6) for i in range(8)]
+    doc, beads = document(src, tgt, beads)
+    flags = [f for f in detect(doc, beads) if f.type in ("omission", "addition")]
+    assert gaps(flags) == [("addition", "tgt", 4), ("omission", "src", 4)]
+    assert all(f.score == UNRELATED_SCORE and "unrelated" in f.reason for f in flags)
+    # a real pair with a low score (a free translation) and no differing names or numbers is left alone
+    real = [("A government default is looming if no agreement is reached.",
+             "Kommt es zu keiner Einigung, droht dem Land erneut die Staatspleite.")]  # fmt: skip
+    doc, beads = document([en for en, _ in real], [de for _, de in real], [Bead([0], [0], 0.19)])
+    assert gaps(detect(doc, beads)) == []
+
+
+@pytest.mark.parametrize("doc_id", ["schwaebische.de.113476", "abendzeitung-nuernberg.de.119238", "bild.255016"])
+def test_clean_human_translations_have_no_gaps(doc_id: str) -> None:
+    lines = news()[doc_id]
+    doc, beads = document([en for en, _ in lines], [de for _, de in lines])
+    assert gaps(detect(doc, beads)) == []
