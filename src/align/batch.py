@@ -569,6 +569,7 @@ def _schedule(todo: Iterator[DocSpec], parts_dir: Path, options: BatchOptions, p
     finished = False
     try:
         while True:
+            crashed = False
             while len(in_flight) < max_in_flight:
                 if retry:
                     specs, crashes = retry.pop()
@@ -577,11 +578,15 @@ def _schedule(todo: Iterator[DocSpec], parts_dir: Path, options: BatchOptions, p
                     if next_task is None:
                         break
                     specs, crashes = next_task, 0
-                in_flight[backend.submit(specs, parts_dir)] = (specs, crashes)
-            if not in_flight:
+                try:
+                    in_flight[backend.submit(specs, parts_dir)] = (specs, crashes)
+                except BrokenProcessPool:  # a worker died before this task reached the pool: not its fault
+                    retry.append((specs, crashes))
+                    crashed = True
+                    break
+            if not in_flight and not crashed:
                 break
-            done, _ = wait(in_flight, timeout=1.0, return_when=FIRST_COMPLETED)
-            crashed = False
+            done = set() if crashed else wait(in_flight, timeout=1.0, return_when=FIRST_COMPLETED)[0]
             for future in done:
                 specs, crashes = in_flight.pop(future)
                 try:
