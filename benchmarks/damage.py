@@ -128,6 +128,8 @@ def _damage(beads: list[_Bead], rng: random.Random) -> tuple[list[_Bead], list[l
                 beads[k : k + 2] = [fused]
                 tags[k : k + 2] = [[*tags[k], *tags[k + 1], kind]]
         elif kind in ("drop_src", "drop_tgt"):
+            if k + 1 < len(beads) and "duplicate_tgt" in tags[k + 1]:
+                continue  # dropping the first copy would leave the repeat as the only translation: ambiguous gold
             if len(src) == 1 and len(tgt) == 1:
                 beads[k] = ([], tgt) if kind == "drop_src" else (src, [])
                 tags[k].append(kind)

@@ -29,6 +29,8 @@ from align.aligner import AlignerConfig
 from align.evaluate import GoldBead, Scores, beads_from_jsonl, format_scores, read_bead_file, score
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "textberg"
+# the `align` command of this interpreter's environment, so the venv need not be activated
+ALIGN = str(Path(sys.executable).with_name("align")) if Path(sys.executable).with_name("align").exists() else "align"
 
 
 def documents(split: str) -> list[Path]:
@@ -51,7 +53,7 @@ def run_cli(split: str) -> None:
         for base in docs:
             out = Path(tmp) / base.name
             de, fr = base.with_suffix(".de"), base.with_suffix(".fr")
-            cmd = ["align", "run", "--presegmented", str(de), str(fr), "-o", str(out), "-q"]
+            cmd = [ALIGN, "run", "--presegmented", str(de), str(fr), "-o", str(out), "-q"]
             cmd += ["--src-lang", "de", "--tgt-lang", "fr"]
             start = time.perf_counter()
             subprocess.run(cmd, check=True, env=env)
@@ -80,20 +82,20 @@ def scores_table(scores: Scores) -> str:
 ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
     "− re-embedding plausible merges (second pass)": {"refine": False},
+    "− local margin (global chance level only)": {"local_margin_weight": 0.0},
+    "− affine gap (every skip costs .03)": {"gap_extend_penalty": None},
+    "− affine gap, flat skip cost .015 (session 1 default)": {"gap_extend_penalty": None, "skip_penalty": 0.015},
+    "− repeat rule (repeats may merge, skipping them costs)": {"repeats": False},
     "− length prior": {"length_weight": 0.0},
+    "− length cap (squared deviation counted up to 4)": {"length_cap": 4.0},
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
-    "− skip cost (skipping free)": {"skip_penalty": 0.0},
     "− part check on merges": {"part_weight": 0.0},
     "− merge penalty": {"merge_penalty": 0.0},
-    "− skip cost − part check − merge penalty (previous default)": {
-        "skip_penalty": 0.0,
-        "part_weight": 0.0,
-        "merge_penalty": 0.0,
-    },
-    "skip cost .03 instead of .015": {"skip_penalty": 0.03},
-    "skip cost from the best 1-1 gain (0.3×) instead of flat": {"skip_penalty": 0.0, "skip_weight": 0.3},
-    "margin from the 4 nearest neighbours (threshold −.06)": {"knn": 4, "pair_threshold": -0.06},
+    "+ lexical anchors (weight .05)": {"anchor_weight": 0.05},
+    "+ skip cost from the best 1-1 gain (0.3×)": {"skip_weight": 0.3},
+    "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
     "re-embedding budget 1.0× instead of 0.5×": {"refine_budget": 1.0},
+    "every merge window embedded (Vecalign/Bertalign-style work)": {"refine_budget": 100.0, "refine_delta": 100.0},
 }
 
 

@@ -2,39 +2,45 @@
 
 Each candidate bead (a block of ``a`` source and ``b`` target content segments, up to
 1-5 / 5-1 / 1-4 / 4-1 / 2-2 / 2-3 / 3-2 / 3-3) gets a gain; the DP picks the monotone sequence of beads
-with the largest total gain. Leaving a segment unaligned costs a small ``skip_penalty``.
+with the largest total gain. Leaving a segment unaligned costs a gap penalty.
 
 Why these choices:
 
-* **Every bead counts once.** A pair gains ``cosine - pair_threshold`` whatever its size,
-  so two good 1-1 beads beat one 2-2 bead, and a merge wins only where it saves a
-  segment from being left out: the same trade-off Bertalign makes.
-* **A small skip cost.** With skipping free, the leftover piece of a 2-1 (a fragment the
-  other side joined to its neighbour) is left out whenever the joined text's embedding
-  is not better than the 1-1's; a cost of .015 per skipped segment makes the DP take the
-  merge instead. It must stay small: Text+Berg has runs of 30 untranslated photo captions,
-  and a larger flat cost (.03+) pairs them with the wrong sentences rather than skip them
-  all (an affine gap cost would remove that tension; not done yet).
-* **Part check on merges.** The skip cost would also let a sentence the other side
-  dropped ride along in a merge (appending it barely lowers a small model's cosine). So a
-  merged bead loses ``part_weight`` times the gain of its worst part taken alone against
-  the other side, when that gain is negative: a real fragment matches its counterpart
-  above chance, a dropped sentence does not. A topical sentence (one more line of the same
-  quote) is above chance too: a merge penalty of .01 per extra segment covers that case
-  (two real-data tests of a dropped sentence fail without it).
+* **Every bead counts once.** A pair gains ``cosine - chance level - pair_threshold``
+  whatever its size, so two good 1-1 beads beat one 2-2 bead, and a merge wins only where
+  it saves a segment from being left out: the same trade-off Bertalign makes.
+* **Chance level: global and local.** A small model gives every pair of sentences from
+  one text a high cosine, so each cosine is measured against a chance level: a quarter
+  from each segment's mean similarity to the whole other side, three quarters from the
+  segments just outside the bead (Bertalign's margin). The local part is what tells a
+  2-2 from two 1-1s: a block that ends in the wrong place also resembles the segment
+  next to it. Where a block covers its whole side, the global level stands in.
+* **Affine gap cost.** The first segment of a run left out costs ``skip_penalty`` (.03),
+  each further one on the same side ``gap_extend_penalty`` (.005). A lone leftover piece
+  of a 2-1 (a fragment the other side joined to its neighbour) is then taken into the
+  merge instead of being dropped, while a run of 30 untranslated photo captions (Text+Berg
+  dev) is still cheap to leave out: a flat cost high enough for the first case pairs the
+  captions with wrong sentences.
+* **Repeats are left out, not merged.** A segment that repeats one just before it
+  (near-identical embedding, or its words contained in the other's) may not share a merge
+  with it, and leaving it unaligned is free: the first copy carries the alignment.
+* **Part check on merges.** A merged bead loses ``part_weight`` times the gain of its worst
+  part taken alone against the other side, when that gain is negative: a real fragment
+  matches its counterpart above chance, a sentence the other side dropped does not. A
+  merge penalty of .01 per extra segment covers topical sentences that pass that check.
 * **Merged beads scored from their parts first.** The vector of a block is the
   length-weighted sum of its sentences' vectors (mean pooling is additive), computed
   from the 1-1 similarities, so the first pass costs no extra encoder work.
 * **Two passes, re-embedding only plausible merges.** A forward and a backward DP give,
   for every merged bead, the best total of any path through it. Only merges within
-  ``refine_delta`` of the optimum have their blocks embedded as real text; the second
-  pass chooses among those, every 1-1 and every skip. Summed vectors over-rate merges
-  (averaging removes noise), real embeddings of the joined text do not.
-* **Margin.** The score subtracts each sentence's chance level: its mean similarity to
-  the whole other side (or, with ``knn`` > 0, to its ``knn`` nearest neighbours; not
-  better on Text+Berg dev), so a sentence similar to everything does not pair by default.
+  ``refine_delta`` of the optimum have their blocks embedded as real text (at most
+  ``refine_budget`` × the input); the second pass chooses among those, every 1-1 and
+  every skip. Summed vectors over-rate merges, real embeddings of the joined text do not.
+  Embedding every window instead (14× the input) scores no better on Text+Berg dev.
 * **Length prior.** A Gale–Church style penalty on the log character ratio, centred on
-  the document's own ratio.
+  the document's own ratio and capped, so a bad ratio alone never forces a pair apart.
+* **Lexical anchors (off by default).** Shared numbers, names and cognates
+  (``anchor_weight``, see ``anchors.py``); no gain on Text+Berg dev with this model.
 * **Linear memory.** Above ``max_full_cells`` the DP runs in a band around the path
   found on block-averaged vectors (recursively), so memory grows with the length of
   the document, not its square.
@@ -42,11 +48,14 @@ Why these choices:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from .anchors import banded_overlap, shared_anchors
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
 # ties: earlier shapes win, so a 1-1 beats an equally good merge.
@@ -56,20 +65,29 @@ BEAD_SHAPES: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 WindowEncoder = Callable[[Sequence[str]], np.ndarray]
+_WORD = re.compile(r"\w+")
+_MIN_REPEAT_CHARS = 20  # a shorter contained phrase ("Er sagte") is no repeat
 
 
 @dataclass(frozen=True)
 class AlignerConfig:
-    """Knobs of the aligner (defaults tuned on the Text+Berg dev document)."""
+    """Knobs of the aligner (defaults tuned on the Text+Berg dev document and damaged news, seed 0)."""
 
     pair_threshold: float = 0.02  # cosine above the chance level at which pairing ties with skipping
     margin_weight: float = 1.0  # share of the chance level subtracted from each cosine
     knn: int = 0  # chance level = mean of the knn nearest neighbours; 0: mean over the whole other side
+    local_margin_weight: float = 0.75  # share of the chance level taken from the sentences next to the bead
     merge_penalty: float = 0.01  # per extra segment in a merged bead
-    skip_penalty: float = 0.015  # flat cost of leaving one segment unaligned (1-0 / 0-1 bead)
+    skip_penalty: float = 0.03  # cost of leaving a segment unaligned (1-0 / 0-1 bead) after a pair
+    gap_extend_penalty: float | None = 0.005  # ... right after a skip on the same side; None: same as skip_penalty
+    repeats: bool = True  # a repeat of a segment just before it is left unaligned for free, never merged
+    repeat_cosine: float = 0.985  # embeddings this similar are a repeat (with texts: contained words too)
     part_weight: float = 0.5  # merged bead: times the worst gain (if negative) of one part alone with the other side
     skip_weight: float = 0.0  # plus this share of the segment's best 1-1 gain in the band (if positive)
     length_weight: float = 0.15  # weight of the squared log-length-ratio deviation
+    anchor_weight: float = 0.0  # weight of shared numbers, names and cognates (needs the texts)
+    anchor_baseline: float = 0.5  # share of shared anchor weight at which anchors neither help nor hurt
+    length_cap: float = 0.5  # the squared deviation counts up to this (a bad ratio alone must not force skips)
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
     refine_delta: float = 0.3  # a merge is plausible if a path through it is within this of the best
@@ -155,12 +173,13 @@ def _banded_similarity(
     a row's stored range are never read.
     """
     n, m = len(src_vecs), len(tgt_vecs)
-    # DP rows r+1 .. min(r+max_a, n) hold the beads that contain source r: sliding min / max
+    # DP rows r+1 .. r+max_a hold the beads that contain source r, and rows r and r+max_a+1
+    # the beads it neighbours (local margin): sliding min / max over rows r .. r+max_a+1
     window = np.lib.stride_tricks.sliding_window_view
-    lo_pad = np.concatenate([lo[1:], np.full(max_a - 1, np.iinfo(np.int64).max, dtype=np.int64)])
-    hi_pad = np.concatenate([hi[1:], np.full(max_a - 1, np.iinfo(np.int64).min, dtype=np.int64)])
-    need_lo = np.maximum(window(lo_pad, max_a).min(axis=1) - max_b, 0)
-    need_hi = np.minimum(window(hi_pad, max_a).max(axis=1), m)
+    lo_pad = np.concatenate([lo, np.full(max_a + 1, np.iinfo(np.int64).max, dtype=np.int64)])
+    hi_pad = np.concatenate([hi, np.full(max_a + 1, np.iinfo(np.int64).min, dtype=np.int64)])
+    need_lo = np.maximum(window(lo_pad, max_a + 2).min(axis=1)[:n] - max_b - 1, 0)
+    need_hi = np.minimum(window(hi_pad, max_a + 2).max(axis=1)[:n], m)
     width = max(int((need_hi - need_lo).max()), 1)
     sim_lo = np.minimum(need_lo, max(m - width, 0)).astype(np.int64)
     sim = np.zeros((n, width), dtype=np.float32)
@@ -232,6 +251,57 @@ def _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm):  # 
 
 
 @njit(cache=True)
+def _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm):  # pragma: no cover - jitted
+    """Cosine of the source block i-a..i-1 (summed vectors) with target sentence c."""
+    total = 0.0
+    for r in range(i - a, i):
+        total += src_w[r] * sim[r, c - sim_lo[r]]
+    return total / src_norm[a, i]
+
+
+@njit(cache=True)
+def _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm):  # pragma: no cover - jitted
+    """Cosine of the target block j-b..j-1 (summed vectors) with source sentence r."""
+    total = 0.0
+    for c in range(j - b, j):
+        total += tgt_w[c] * sim[r, c - sim_lo[r]]
+    return total / tgt_norm[b, j]
+
+
+@njit(cache=True)
+def _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback):  # pragma: no cover
+    """Mean similarity of each side's block to the sentences just outside the other side's block.
+
+    High when the bead ends in the wrong place: the source block also resembles the target
+    sentence before or after it (Bertalign's margin, from the 1-1 similarities).
+    """
+    src_side = 0.0
+    src_count = 0
+    for c in (j - b - 1, j):
+        if 0 <= c < m:
+            src_side += _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm)
+            src_count += 1
+    tgt_side = 0.0
+    tgt_count = 0
+    for r in (i - a - 1, i):
+        if 0 <= r < n:
+            tgt_side += _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm)
+            tgt_count += 1
+    # a block that covers its whole side has nothing next to it: the global chance level stands in
+    src_level = src_side / src_count if src_count else fallback
+    tgt_level = tgt_side / tgt_count if tgt_count else fallback
+    return 0.5 * (src_level + tgt_level)
+
+
+@njit(cache=True)
+def _skip_gain(p, cum, params):  # pragma: no cover - jitted
+    """Gain of leaving position p-1 unaligned: free for the repeat of a segment just before it."""
+    if cum[5, p] > 0.0:
+        return 0.0
+    return -params[6] - params[7] * cum[3, p]
+
+
+@njit(cache=True)
 def _bead_gain(
     k,
     a,
@@ -242,6 +312,7 @@ def _bead_gain(
     m,
     sim,
     sim_lo,
+    overlap,
     src_w,
     tgt_w,
     src_norm,
@@ -257,18 +328,29 @@ def _bead_gain(
     if a == 0 and b == 0:
         return 0.0, 0.0
     if b == 0:  # skipping source i-1 costs more the better a partner it has somewhere
-        return -params[6] - params[7] * src_cum[3, i], 0.0
+        return _skip_gain(i, src_cum, params), 0.0
     if a == 0:
-        return -params[6] - params[7] * tgt_cum[3, j], 0.0
+        return _skip_gain(j, tgt_cum, params), 0.0
     merged = a + b > 2
     # a merge may not span a non-content segment (a heading, a trailer) that separates its parts
     if src_cum[2, i] - src_cum[2, i - a + 1] > 0 or tgt_cum[2, j] - tgt_cum[2, j - b + 1] > 0:
         return -np.inf, 0.0
+    # nor hold a segment and its repeat: the repeat is an unaligned bead of its own
+    for r in range(i - a, i - 1):
+        if r + src_cum[4, r + 1] < i:
+            return -np.inf, 0.0
+    for c in range(j - b, j - 1):
+        if c + tgt_cum[4, c + 1] < j:
+            return -np.inf, 0.0
+    local = 0.0
+    have_local = False
     if merged and len(override_keys) > 0:
         key = (k * (n + 1) + i) * (m + 1) + j
         pos = np.searchsorted(override_keys, key)
         if pos < len(override_keys) and override_keys[pos] == key:
-            cos = override_cos[pos]
+            cos = override_cos[pos, 0]
+            local = override_cos[pos, 1]
+            have_local = True
         elif overrides_only:
             return -np.inf, 0.0
         else:
@@ -277,15 +359,28 @@ def _bead_gain(
         return -np.inf, 0.0
     else:
         cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
+    margin = 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
+    if params[9] > 0.0 and not have_local:
+        local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, margin)
     threshold, margin_weight, merge_penalty, length_weight, smoothing, log_ratio_mean = (
         params[0], params[1], params[2], params[3], params[4], params[5],
     )  # fmt: skip
     src_len = src_cum[0, i] - src_cum[0, i - a]
     tgt_len = tgt_cum[0, j] - tgt_cum[0, j - b]
-    margin = 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
     deviation = np.log((tgt_len + smoothing) / (src_len + smoothing)) - log_ratio_mean
     gain = cos - margin_weight * margin - threshold
-    gain -= merge_penalty * (a + b - 2) + length_weight * min(deviation * deviation, 4.0)
+    if params[9] > 0.0:
+        gain -= params[9] * (local - margin)
+    gain -= merge_penalty * (a + b - 2) + length_weight * min(deviation * deviation, params[11])
+    if params[12] > 0.0:
+        # shared numbers and names: the share of both blocks' anchor weight that the other side has
+        mass = src_cum[6, i] - src_cum[6, i - a] + tgt_cum[6, j] - tgt_cum[6, j - b]
+        if mass > 0.0:
+            shared = 0.0
+            for r in range(i - a, i):
+                for c in range(j - b, j):
+                    shared += overlap[r, c - sim_lo[r]]
+            gain += params[12] * (min(2.0 * shared / mass, 1.0) - params[13])
     if merged and params[8] > 0.0:
         # a part that matches the other side no better than chance (a sentence the other side
         # dropped) should not ride along in a merge just because skipping it costs something
@@ -294,17 +389,13 @@ def _bead_gain(
         tgt_margin = (tgt_cum[1, j] - tgt_cum[1, j - b]) / b
         if a > 1:
             for r in range(i - a, i):
-                total = 0.0
-                for c in range(j - b, j):
-                    total += tgt_w[c] * sim[r, c - sim_lo[r]]
-                part = total / tgt_norm[b, j] - margin_weight * 0.5 * (src_cum[1, r + 1] - src_cum[1, r] + tgt_margin)
+                chance = 0.5 * (src_cum[1, r + 1] - src_cum[1, r] + tgt_margin)
+                part = _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm) - margin_weight * chance
                 worst = min(worst, part - threshold)
         if b > 1:
             for c in range(j - b, j):
-                total = 0.0
-                for r in range(i - a, i):
-                    total += src_w[r] * sim[r, c - sim_lo[r]]
-                part = total / src_norm[a, i] - margin_weight * 0.5 * (tgt_cum[1, c + 1] - tgt_cum[1, c] + src_margin)
+                chance = 0.5 * (tgt_cum[1, c + 1] - tgt_cum[1, c] + src_margin)
+                part = _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm) - margin_weight * chance
                 worst = min(worst, part - threshold)
         gain += params[8] * worst
     return gain, cos
@@ -320,6 +411,7 @@ def _forward(
     shape_b,
     sim,
     sim_lo,
+    overlap,
     src_w,
     tgt_w,
     src_norm,
@@ -331,19 +423,27 @@ def _forward(
     overrides_only,
     params,
 ):  # pragma: no cover - jitted
-    """Best total per band cell and the shape that reaches it (ragged rows: offsets[i] + j - lo[i])."""
+    """Best total per band cell and state, with back pointers (ragged rows: offsets[i] + j - lo[i]).
+
+    Three states per cell, by the last bead: 0 a pair, 1 a skipped source segment, 2 a
+    skipped target segment. A skip right after a skip on the same side extends a gap
+    (``params[10]``) instead of opening one (``params[6]``): a run of untranslated captions
+    is cheap to leave out, a lone leftover sentence is not.
+    """
     offsets = np.zeros(n + 2, dtype=np.int64)
     for i in range(n + 1):
         offsets[i + 1] = offsets[i] + (hi[i] - lo[i])
-    total = np.full(offsets[n + 1], -np.inf)
-    back = np.full(offsets[n + 1], -1, dtype=np.int8)
-    total[0] = 0.0  # cell (0, 0); lo[0] == 0
+    cells = offsets[n + 1]
+    total = np.full((3, cells), -np.inf)
+    back = np.full((3, cells), -1, dtype=np.int8)
+    back_state = np.zeros((3, cells), dtype=np.int8)
+    total[0, 0] = 0.0  # cell (0, 0); lo[0] == 0
+    extend_saving = params[6] - params[10]
     for i in range(n + 1):
         for j in range(lo[i], hi[i]):
             if i == 0 and j == 0:
                 continue
-            best = -np.inf
-            arg = -1
+            cell = offsets[i] + j - lo[i]
             for k in range(len(shape_a)):
                 a = shape_a[k]
                 b = shape_b[k]
@@ -351,8 +451,8 @@ def _forward(
                 pj = j - b
                 if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
                     continue
-                prev = total[offsets[pi] + pj - lo[pi]]
-                if prev == -np.inf:
+                prev = offsets[pi] + pj - lo[pi]
+                if total[0, prev] == -np.inf and total[1, prev] == -np.inf and total[2, prev] == -np.inf:
                     continue
                 gain, _ = _bead_gain(
                     k,
@@ -364,6 +464,7 @@ def _forward(
                     m,
                     sim,
                     sim_lo,
+                    overlap,
                     src_w,
                     tgt_w,
                     src_norm,
@@ -375,13 +476,18 @@ def _forward(
                     overrides_only,
                     params,
                 )
-                value = prev + gain
-                if value > best:
-                    best = value
-                    arg = k
-            total[offsets[i] + j - lo[i]] = best
-            back[offsets[i] + j - lo[i]] = arg
-    return total, back, offsets
+                if gain == -np.inf:
+                    continue
+                state = 0 if a > 0 and b > 0 else (1 if b == 0 else 2)
+                for from_state in range(3):
+                    value = total[from_state, prev] + gain
+                    if state > 0 and from_state == state:
+                        value += extend_saving
+                    if value > total[state, cell]:
+                        total[state, cell] = value
+                        back[state, cell] = k
+                        back_state[state, cell] = from_state
+    return total, back, back_state, offsets
 
 
 @njit(cache=True)
@@ -401,6 +507,7 @@ def _plausible_merges(
     delta,
     sim,
     sim_lo,
+    overlap,
     src_w,
     tgt_w,
     src_norm,
@@ -411,7 +518,7 @@ def _plausible_merges(
 ):  # pragma: no cover - jitted
     """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total."""
     empty_keys = np.zeros(0, dtype=np.int64)
-    empty_cos = np.zeros(0)
+    empty_cos = np.zeros((0, 2))
     capacity = 1024
     out = np.empty((capacity, 3), dtype=np.int64)
     out_slack = np.empty(capacity)
@@ -445,6 +552,7 @@ def _plausible_merges(
                     m,
                     sim,
                     sim_lo,
+                    overlap,
                     src_w,
                     tgt_w,
                     src_norm,
@@ -477,6 +585,21 @@ def _plausible_merges(
 # --- the aligner --------------------------------------------------------------------
 
 
+@dataclass
+class _Pass:
+    """One forward DP: totals and back pointers per state and band cell."""
+
+    total: np.ndarray  # (3, cells): last bead a pair / a source skip / a target skip
+    back: np.ndarray  # (3, cells): shape index of that last bead
+    back_state: np.ndarray  # (3, cells): state of the cell it came from
+    offsets: np.ndarray  # row starts of the ragged band
+
+    @property
+    def best(self) -> np.ndarray:
+        """Best total per cell, whatever the last bead."""
+        return self.total.max(axis=0)
+
+
 class _Problem:
     """Everything the kernels need for one (possibly reversed) pair of vector sequences."""
 
@@ -492,6 +615,8 @@ class _Problem:
         src_breaks: np.ndarray | None = None,
         tgt_breaks: np.ndarray | None = None,
         noise_floor: float = 0.0,
+        src_texts: Sequence[str] | None = None,
+        tgt_texts: Sequence[str] | None = None,
     ) -> None:
         self.n, self.m = len(src_vecs), len(tgt_vecs)
         self.config = config
@@ -511,10 +636,22 @@ class _Problem:
         else:
             src_knn, tgt_knn = np.zeros(self.n), np.zeros(self.m)
         # prefix sums per side: rows are length, knn mean, break count (break[p]: a gap before p);
-        # row 3 (not a prefix sum) holds at p+1 the best 1-1 gain of position p, for the skip cost
+        # rows 3-5 (not prefix sums) hold at p+1 the best 1-1 gain of position p (for the skip
+        # cost), the distance to its nearest repeat (no merge holds both) and whether it is one
         src_best, tgt_best = _best_pair_gains(self.sim, self.sim_lo, self.m, src_knn, tgt_knn, config)
-        self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks, src_best)
-        self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks, tgt_best)
+        src_repeats = tgt_repeats = None
+        if config.repeats:
+            src_repeats = _repeat_distances(src_vecs, max_a, config.repeat_cosine, src_texts)
+            tgt_repeats = _repeat_distances(tgt_vecs, max_b, config.repeat_cosine, tgt_texts)
+        src_mass, tgt_mass = np.zeros(self.n), np.zeros(self.m)
+        self.overlap = np.zeros((1, 1), dtype=np.float32)  # never read when anchors are off
+        if config.anchor_weight and src_texts is not None and tgt_texts is not None:
+            src_anchors, tgt_anchors = shared_anchors(src_texts, tgt_texts)
+            self.overlap = banded_overlap(src_anchors, tgt_anchors, self.sim_lo, self.sim.shape[1])
+            src_mass = np.array([sum(a.values()) for a in src_anchors])
+            tgt_mass = np.array([sum(a.values()) for a in tgt_anchors])
+        self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks, src_best, src_repeats, src_mass)
+        self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks, tgt_best, tgt_repeats, tgt_mass)
         # the document's own length ratio, bounded: where one side covers far more text than the
         # other (a headline and lead against a full article), the ratio says nothing about pairs
         log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
@@ -529,25 +666,32 @@ class _Problem:
                 config.skip_penalty,
                 config.skip_weight,
                 config.part_weight,
+                config.local_margin_weight,
+                config.gap_extend_penalty if config.gap_extend_penalty is not None else config.skip_penalty,
+                config.length_cap,
+                config.anchor_weight if src_texts is not None else 0.0,
+                config.anchor_baseline,
             ]
         )
 
     def forward(
         self, override_keys: np.ndarray | None = None, override_cos: np.ndarray | None = None, only: bool = False
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> _Pass:
         keys = override_keys if override_keys is not None else np.zeros(0, dtype=np.int64)
-        cos = override_cos if override_cos is not None else np.zeros(0)
-        return _forward(
-            self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.sim, self.sim_lo, self.src_w,
+        cos = override_cos if override_cos is not None else np.zeros((0, 2))
+        total, back, back_state, offsets = _forward(
+            self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.sim, self.sim_lo, self.overlap,
+            self.src_w,
             self.tgt_w, self.src_norm, self.tgt_norm, self.src_cum, self.tgt_cum, keys, cos, only, self.params,
         )  # fmt: skip
+        return _Pass(total, back, back_state, offsets)
 
     def gain_and_cosine(
         self, k: int, i: int, j: int, override_keys: np.ndarray, override_cos: np.ndarray, only: bool
     ) -> tuple[float, float]:
         a, b = int(self.shape_a[k]), int(self.shape_b[k])
         return _bead_gain(
-            k, a, b, i, j, self.n, self.m, self.sim, self.sim_lo, self.src_w, self.tgt_w, self.src_norm,
+            k, a, b, i, j, self.n, self.m, self.sim, self.sim_lo, self.overlap, self.src_w, self.tgt_w, self.src_norm,
             self.tgt_norm, self.src_cum, self.tgt_cum, override_keys, override_cos, only, self.params,
         )  # fmt: skip
 
@@ -575,10 +719,50 @@ def _best_pair_gains(
     return src_best, tgt_best
 
 
-def _prefix_sums(
-    lens: np.ndarray, knn: np.ndarray, breaks: np.ndarray | None, best: np.ndarray | None = None
+def _repeat_distances(
+    vecs: np.ndarray, max_size: int, threshold: float, texts: Sequence[str] | None = None
 ) -> np.ndarray:
-    rows = np.zeros((4, len(lens) + 1))
+    """Per segment, how many positions ahead its first repeat is (a large number: none).
+
+    A repeat is a near-identical embedding, or (with texts) a segment whose words are
+    contained in the other's, like the seed's "Putin habe über Transportkapazitäten
+    gesprochen." after the sentence it comes from. A headline and the lead sentence that
+    restates it are not repeats (cosine about .95-.97 with the bundled model).
+    """
+    n = len(vecs)
+    words = [" ".join(_WORD.findall(t.lower())) for t in texts] if texts is not None else None
+    out = np.full(n, float(n + max_size + 1))
+    for d in range(max_size - 1, 0, -1):  # nearest last, so it wins
+        if d >= n:
+            continue
+        dots = np.einsum("ij,ij->i", vecs[: n - d], vecs[d:])
+        linked = dots >= threshold
+        if words is not None:
+            for r in np.nonzero(~linked)[0]:
+                a, b = words[r], words[r + d]
+                short, long = (a, b) if len(a) <= len(b) else (b, a)
+                linked[r] = len(short) >= _MIN_REPEAT_CHARS and short in long
+        out[: n - d] = np.where(linked, d, out[: n - d])
+    return out
+
+
+def _prefix_sums(
+    lens: np.ndarray,
+    knn: np.ndarray,
+    breaks: np.ndarray | None,
+    best: np.ndarray | None = None,
+    repeats: np.ndarray | None = None,
+    anchor_mass: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per side: prefix sums in rows 0-2 and 6 (length, chance level, breaks, anchor weight); rows 3-5 at p+1."""
+    rows = np.zeros((7, len(lens) + 1))
+    if anchor_mass is not None:
+        rows[6, 1:] = np.cumsum(anchor_mass)
+    rows[4, 1:] = repeats if repeats is not None else len(lens) + 1
+    if repeats is not None:  # row 5: 1 where the position repeats one of the few before it
+        ahead = np.nonzero(repeats <= len(lens))[0]
+        targets = (ahead + repeats[ahead]).astype(np.int64)
+        rows[5, 1:][targets[targets < len(lens)]] = 1.0
     if best is not None:
         rows[3, 1:] = best
     rows[0, 1:] = np.cumsum(lens, dtype=np.float64)
@@ -588,15 +772,18 @@ def _prefix_sums(
     return rows
 
 
-def _trace(back: np.ndarray, offsets: np.ndarray, lo: np.ndarray, n: int, m: int, shapes) -> list[tuple[int, int, int]]:
+def _trace(dp: _Pass, lo: np.ndarray, n: int, m: int, shapes) -> list[tuple[int, int, int]]:
     """(shape index, end i, end j) of every bead on the best path, in order."""
     path = []
     i, j = n, m
+    state = int(np.argmax(dp.total[:, dp.offsets[n] + m - lo[n]]))
     while i > 0 or j > 0:
-        k = int(back[offsets[i] + j - lo[i]])
+        cell = dp.offsets[i] + j - lo[i]
+        k = int(dp.back[state, cell])
         if k < 0:
             raise RuntimeError("no alignment path within the band")  # cannot happen: 1-0/0-1 always fit
         path.append((k, i, j))
+        state = int(dp.back_state[state, cell])
         a, b = shapes[k]
         i, j = i - a, j - b
     path.reverse()
@@ -625,7 +812,8 @@ def _coarse_band(
     coarse_src, coarse_src_lens = pool(src_vecs, src_lens, src_edges)
     coarse_tgt, coarse_tgt_lens = pool(tgt_vecs, tgt_lens, tgt_edges)
     coarse_config = AlignerConfig(
-        pair_threshold=-1.0, margin_weight=0.0, length_weight=0.0, refine=False, skip_penalty=0.0, part_weight=0.0,
+        pair_threshold=-1.0, margin_weight=0.0, local_margin_weight=0.0, length_weight=0.0, refine=False,
+        skip_penalty=0.0, gap_extend_penalty=None, part_weight=0.0, repeats=False,  # pooled blocks look alike
         shapes=((1, 1), (1, 0), (0, 1), (1, 2), (2, 1)),
         max_full_cells=config.max_full_cells, band_block=config.band_block, band_margin=4,
     )  # fmt: skip
@@ -666,8 +854,7 @@ def _align_plain(
 ) -> list[tuple[int, int, int]]:
     lo, hi = _band(src_vecs, tgt_vecs, src_lens, tgt_lens, config)
     problem = _Problem(src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config)
-    _, back, offsets = problem.forward()
-    return _trace(back, offsets, lo, problem.n, problem.m, config.shapes)
+    return _trace(problem.forward(), lo, problem.n, problem.m, config.shapes)
 
 
 def align_vectors(
@@ -705,19 +892,22 @@ def align_vectors(
     lo, hi = _band(src_vecs, tgt_vecs, src_lens, tgt_lens, config)
     stats.banded = bool(lo[-1] > 0 or hi[0] < m + 1)
     stats.cells = int((hi - lo).sum())
-    problem = _Problem(src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config, src_breaks, tgt_breaks, noise_floor)
-    fwd, back, offsets = problem.forward()
-    keys, cosines = np.zeros(0, dtype=np.int64), np.zeros(0)
+    problem = _Problem(
+        src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config, src_breaks, tgt_breaks, noise_floor,
+        src_texts, tgt_texts,
+    )  # fmt: skip
+    dp = problem.forward()
+    keys, cosines = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     only = False
     refine = config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None
     if refine:
         keys, cosines = _refine_overrides(
-            problem, noise_floor, src_breaks, tgt_breaks, fwd, offsets, src_vecs, tgt_vecs, src_lens, tgt_lens,
+            problem, noise_floor, src_breaks, tgt_breaks, dp, src_vecs, tgt_vecs, src_lens, tgt_lens,
             list(src_texts), list(tgt_texts), window_encoder, config, stats,
         )  # fmt: skip
         only = True
-        _, back, offsets = problem.forward(keys, cosines, only)
-    path = _trace(back, offsets, lo, n, m, config.shapes)
+        dp = problem.forward(keys, cosines, only)
+    path = _trace(dp, lo, n, m, config.shapes)
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     noise_src_cum = np.concatenate([[0.0], np.cumsum(noise_src)])
     noise_tgt_cum = np.concatenate([[0.0], np.cumsum(noise_tgt)])
@@ -736,6 +926,25 @@ def align_vectors(
     return beads
 
 
+def _local_margin_of(
+    x: np.ndarray,
+    y: np.ndarray,
+    i0: int,
+    i1: int,
+    j0: int,
+    j1: int,
+    src_vecs: np.ndarray,
+    tgt_vecs: np.ndarray,
+    fallback: float,
+) -> float:
+    """``_local_margin`` for real block embeddings x (source i0..i1-1) and y (target j0..j1-1)."""
+    src_side = [float(np.dot(x, tgt_vecs[c])) for c in (j0 - 1, j1) if 0 <= c < len(tgt_vecs)]
+    tgt_side = [float(np.dot(y, src_vecs[r])) for r in (i0 - 1, i1) if 0 <= r < len(src_vecs)]
+    src_level = sum(src_side) / len(src_side) if src_side else fallback
+    tgt_level = sum(tgt_side) / len(tgt_side) if tgt_side else fallback
+    return 0.5 * (src_level + tgt_level)
+
+
 def _mirror_breaks(breaks: np.ndarray | None, size: int) -> np.ndarray | None:
     """Breaks of the reversed sequence: a gap before p becomes a gap before size - p."""
     if breaks is None or not len(breaks):
@@ -752,8 +961,7 @@ def _refine_overrides(
     noise_floor: float,
     src_breaks: np.ndarray | None,
     tgt_breaks: np.ndarray | None,
-    fwd: np.ndarray,
-    offsets: np.ndarray,
+    dp: _Pass,
     src_vecs: np.ndarray,
     tgt_vecs: np.ndarray,
     src_lens: np.ndarray,
@@ -766,23 +974,25 @@ def _refine_overrides(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cosines of real embeddings of the joined text of every plausible merged bead."""
     n, m = problem.n, problem.m
-    best = float(fwd[offsets[n] + m - problem.lo[n]])
+    fwd = dp.best
+    best = float(fwd[dp.offsets[n] + m - problem.lo[n]])
     # backward totals: the forward DP of the mirrored problem
     rlo = (m + 1 - problem.hi[::-1]).astype(np.int64)
     rhi = (m + 1 - problem.lo[::-1]).astype(np.int64)
     mirrored = _Problem(
         src_vecs[::-1], tgt_vecs[::-1], src_lens[::-1], tgt_lens[::-1], rlo, rhi, config,
-        _mirror_breaks(src_breaks, n), _mirror_breaks(tgt_breaks, m), noise_floor,
+        _mirror_breaks(src_breaks, n), _mirror_breaks(tgt_breaks, m), noise_floor, src_texts[::-1], tgt_texts[::-1],
     )  # fmt: skip
     mirrored.params[5] = problem.params[5]
-    bwd, _, bwd_off = mirrored.forward()
+    backward = mirrored.forward()
+    bwd, bwd_off = backward.best, backward.offsets
     found, slack = _plausible_merges(
-        problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, offsets, bwd, bwd_off, rlo, best,
-        config.refine_delta, problem.sim, problem.sim_lo, problem.src_w, problem.tgt_w, problem.src_norm,
-        problem.tgt_norm, problem.src_cum, problem.tgt_cum, problem.params,
+        problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, dp.offsets, bwd, bwd_off, rlo, best,
+        config.refine_delta, problem.sim, problem.sim_lo, problem.overlap, problem.src_w, problem.tgt_w,
+        problem.src_norm, problem.tgt_norm, problem.src_cum, problem.tgt_cum, problem.params,
     )  # fmt: skip
     if len(found) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     # most plausible first, until the character budget is spent
     budget = config.refine_budget * (src_lens.sum() + tgt_lens.sum())
     src_windows: dict[tuple[int, int], int] = {}
@@ -810,11 +1020,14 @@ def _refine_overrides(
     stats.refined_chars = int(chars)
     window_vecs = np.asarray(window_encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
     keys = np.empty(len(chosen), dtype=np.int64)
-    cosines = np.empty(len(chosen))
+    cosines = np.empty((len(chosen), 2))
     for pos, (k, i, j, a, b) in enumerate(chosen):
         x = window_vecs[src_windows[(i - a, i)]] if a > 1 else src_vecs[i - 1]
         y = window_vecs[tgt_windows[(j - b, j)]] if b > 1 else tgt_vecs[j - 1]
         keys[pos] = (k * (n + 1) + i) * (m + 1) + j
-        cosines[pos] = float(np.dot(x, y))
+        cosines[pos, 0] = float(np.dot(x, y))
+        src_chance = (problem.src_cum[1, i] - problem.src_cum[1, i - a]) / a
+        chance = 0.5 * (src_chance + (problem.tgt_cum[1, j] - problem.tgt_cum[1, j - b]) / b)
+        cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, chance)
     order = np.argsort(keys)
     return keys[order], cosines[order]
