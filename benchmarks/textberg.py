@@ -87,6 +87,7 @@ ABLATIONS: dict[str, dict] = {
     "− affine gap, flat skip cost .015 (session 1 default)": {"gap_extend_penalty": None, "skip_penalty": 0.015},
     "− repeat rule (repeats may merge, skipping them costs)": {"repeats": False},
     "− length prior": {"length_weight": 0.0},
+    "+ Bertalign's multiplicative length factor": {"length_factor": 1.0},
     "− length cap (squared deviation counted up to 4)": {"length_cap": 4.0},
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
     "− part check on merges": {"part_weight": 0.0},
