@@ -313,21 +313,17 @@ def _bead_gain(
     j,
     n,
     m,
-    sim,
-    sim_lo,
-    overlap,
-    src_w,
-    tgt_w,
-    src_norm,
-    tgt_norm,
-    src_cum,
-    tgt_cum,
+    arrays,
     override_keys,
     override_cos,
     overrides_only,
     params,
 ):  # pragma: no cover - jitted
-    """(gain, cosine) of the bead of shape k = (a, b) ending at DP cell (i, j)."""
+    """(gain, cosine) of the bead of shape k = (a, b) ending at DP cell (i, j).
+
+    ``arrays`` is ``_Problem.arrays``: the banded similarities and per-side prefix sums.
+    """
+    sim, sim_lo, overlap, src_w, tgt_w, src_norm, tgt_norm, src_cum, tgt_cum = arrays
     if a == 0 and b == 0:
         return 0.0, 0.0
     if b == 0:  # skipping source i-1 costs more the better a partner it has somewhere
@@ -416,15 +412,7 @@ def _forward(
     m,
     shape_a,
     shape_b,
-    sim,
-    sim_lo,
-    overlap,
-    src_w,
-    tgt_w,
-    src_norm,
-    tgt_norm,
-    src_cum,
-    tgt_cum,
+    arrays,
     override_keys,
     override_cos,
     overrides_only,
@@ -469,15 +457,7 @@ def _forward(
                     j,
                     n,
                     m,
-                    sim,
-                    sim_lo,
-                    overlap,
-                    src_w,
-                    tgt_w,
-                    src_norm,
-                    tgt_norm,
-                    src_cum,
-                    tgt_cum,
+                    arrays,
                     override_keys,
                     override_cos,
                     overrides_only,
@@ -512,15 +492,7 @@ def _plausible_merges(
     rlo,
     best,
     delta,
-    sim,
-    sim_lo,
-    overlap,
-    src_w,
-    tgt_w,
-    src_norm,
-    tgt_norm,
-    src_cum,
-    tgt_cum,
+    arrays,
     params,
 ):  # pragma: no cover - jitted
     """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total."""
@@ -557,15 +529,7 @@ def _plausible_merges(
                     j,
                     n,
                     m,
-                    sim,
-                    sim_lo,
-                    overlap,
-                    src_w,
-                    tgt_w,
-                    src_norm,
-                    tgt_norm,
-                    src_cum,
-                    tgt_cum,
+                    arrays,
                     empty_keys,
                     empty_cos,
                     False,
@@ -659,6 +623,11 @@ class _Problem:
             tgt_mass = np.array([sum(a.values()) for a in tgt_anchors])
         self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks, src_best, src_repeats, src_mass)
         self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks, tgt_best, tgt_repeats, tgt_mass)
+        # what every kernel reads, as one tuple (the jitted functions take arrays, not objects)
+        self.arrays = (
+            self.sim, self.sim_lo, self.overlap, self.src_w, self.tgt_w, self.src_norm, self.tgt_norm,
+            self.src_cum, self.tgt_cum,
+        )  # fmt: skip
         # the document's own length ratio, bounded: where one side covers far more text than the
         # other (a headline and lead against a full article), the ratio says nothing about pairs
         log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
@@ -688,20 +657,15 @@ class _Problem:
         keys = override_keys if override_keys is not None else np.zeros(0, dtype=np.int64)
         cos = override_cos if override_cos is not None else np.zeros((0, 2))
         total, back, back_state, offsets = _forward(
-            self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.sim, self.sim_lo, self.overlap,
-            self.src_w,
-            self.tgt_w, self.src_norm, self.tgt_norm, self.src_cum, self.tgt_cum, keys, cos, only, self.params,
-        )  # fmt: skip
+            self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.arrays, keys, cos, only, self.params
+        )
         return _Pass(total, back, back_state, offsets)
 
     def gain_and_cosine(
         self, k: int, i: int, j: int, override_keys: np.ndarray, override_cos: np.ndarray, only: bool
     ) -> tuple[float, float]:
         a, b = int(self.shape_a[k]), int(self.shape_b[k])
-        return _bead_gain(
-            k, a, b, i, j, self.n, self.m, self.sim, self.sim_lo, self.overlap, self.src_w, self.tgt_w, self.src_norm,
-            self.tgt_norm, self.src_cum, self.tgt_cum, override_keys, override_cos, only, self.params,
-        )  # fmt: skip
+        return _bead_gain(k, a, b, i, j, self.n, self.m, self.arrays, override_keys, override_cos, only, self.params)
 
 
 def _best_pair_gains(
@@ -997,8 +961,7 @@ def _refine_overrides(
     bwd, bwd_off = backward.best, backward.offsets
     found, slack = _plausible_merges(
         problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, dp.offsets, bwd, bwd_off, rlo, best,
-        config.refine_delta, problem.sim, problem.sim_lo, problem.overlap, problem.src_w, problem.tgt_w,
-        problem.src_norm, problem.tgt_norm, problem.src_cum, problem.tgt_cum, problem.params,
+        config.refine_delta, problem.arrays, problem.params,
     )  # fmt: skip
     if len(found) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
