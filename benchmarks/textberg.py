@@ -30,7 +30,8 @@ from align.evaluate import GoldBead, Scores, beads_from_jsonl, format_scores, re
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "textberg"
 # the `align` command of this interpreter's environment, so the venv need not be activated
-ALIGN = str(Path(sys.executable).with_name("align")) if Path(sys.executable).with_name("align").exists() else "align"
+_VENV_ALIGN = Path(sys.executable).with_name("align")
+ALIGN = str(_VENV_ALIGN) if _VENV_ALIGN.exists() else "align"
 
 
 def documents(split: str) -> list[Path]:

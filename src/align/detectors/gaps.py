@@ -138,7 +138,16 @@ def _copies(ctx: Context) -> set[tuple[str, int]]:
 
 
 def find_whole_gaps(ctx: Context) -> list[Flag]:
-    """Unaligned content inside the covered range (and short runs at an edge): omissions and additions."""
+    """Unaligned content inside the covered range (and short runs at an edge): omissions and additions.
+
+    Computed once per document: the omission and the addition detector both read it.
+    """
+    if "whole_gaps" not in ctx.memo:
+        ctx.memo["whole_gaps"] = _whole_gaps(ctx)
+    return ctx.memo["whole_gaps"]  # type: ignore[return-value]
+
+
+def _whole_gaps(ctx: Context) -> list[Flag]:
     flags = []
     doc = ctx.doc
     edge = _short_edge_runs(ctx)
@@ -221,7 +230,7 @@ def _left_over(stat: PairLength, side: str) -> float:
     too_long = -stat.z if side == "src" else stat.z
     if len(parts) < 2 or too_long < MERGED_MIN_Z:
         return 0.0
-    best = min(abs(stat.z_without(seg, side)) for seg in parts)
+    best = abs(stat.z_without(_leftover_part(stat, side), side))
     return MERGED_SCORE if best <= MERGED_FIT else 0.0
 
 
