@@ -30,7 +30,6 @@ import csv
 import json
 import math
 import random
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -45,6 +44,7 @@ from align import Pipeline
 from align.detectors.gaps import GAP_SMOOTHING, MIN_SPREAD, UNRELATED_SIMILARITY
 from align.detectors.names import differing_names
 from align.detectors.numbers import unmatched
+from align.detectors.parts import best_part_to_leave_out, clauses
 from align.detectors.repeats import loop_in
 from align.detectors.untranslated import foreign_words
 from align.flags import FlagConfig, parse_threshold
@@ -141,20 +141,7 @@ FEATURES = (
     "untranslated",  # copied source words, including names/titles and borrowed nouns the flag leaves out
     "unaligned",  # the aligner did not pair row i with row i alone
 )
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+|(?<=[.!?])\s+(?=[A-ZÄÖÜ\"„“])|\s+[–—-]\s+")
-
-
-def clauses(text: str) -> list[str]:
-    """A line cut after commas, semicolons, colons, stops and dashes (each piece keeps its mark)."""
-    return [c for c in _CLAUSE_END.split(text) if c and c.strip()]
-
-
 CLAUSE_FEATURES = ("clause_omission", "clause_addition")  # encoder: leave-one-clause-out gains
-
-
-def _without_each(parts: list[str]) -> list[str]:
-    """The text once without each of its clauses (nothing for a one-clause text)."""
-    return [" ".join(parts[:k] + parts[k + 1 :]) for k in range(len(parts))] if len(parts) > 1 else []
 
 
 def clause_gains(encode: Callable[[Sequence[str]], np.ndarray], src: str, tgt: str) -> tuple[float, float]:
@@ -163,14 +150,9 @@ def clause_gains(encode: Callable[[Sequence[str]], np.ndarray], src: str, tgt: s
     A clause of the source whose removal makes the source closer to the target is missing from
     the target (omission); the same for the target (addition). 0 for a side with one clause.
     """
-    src_parts, tgt_parts = clauses(src), clauses(tgt)
-    src_cut, tgt_cut = _without_each(src_parts), _without_each(tgt_parts)
-    vectors = encode([src, tgt, *src_cut, *tgt_cut])
-    base = float(vectors[0] @ vectors[1])
-    src_vecs, tgt_vecs = vectors[2 : 2 + len(src_cut)], vectors[2 + len(src_cut) :]
-    omission = float((src_vecs @ vectors[1]).max()) - base if len(src_cut) else 0.0
-    addition = float((tgt_vecs @ vectors[0]).max()) - base if len(tgt_cut) else 0.0
-    return omission, addition
+    omission = best_part_to_leave_out(encode, clauses(src), tgt)
+    addition = best_part_to_leave_out(encode, clauses(tgt), src)
+    return (omission.gain if omission else 0.0), (addition.gain if addition else 0.0)
 
 
 def pair_features(

@@ -8,6 +8,7 @@ from functools import cache
 import pytest
 
 from align.detectors.gaps import EDGE_SCORE, UNRELATED_SCORE
+from align.detectors.parts import clauses
 from align.flags import detect
 from align.model import Bead, Document, Flag, Side
 from align.segment import presegmented
@@ -83,7 +84,7 @@ def test_an_unaligned_copy_of_a_neighbour_is_a_duplicate_not_an_addition() -> No
 # ------------------------------------------------------------------ partial gaps
 
 
-def test_a_clause_cut_from_one_side_is_a_partial_omission_or_addition() -> None:
+def test_a_clause_cut_from_one_side_is_a_partial_omission_or_addition(pipeline) -> None:
     lines = news()["np-coburg.de.105627"]
     src, tgt = [en for en, _ in lines], [de for _, de in lines]
     doc, beads = document(src, tgt)
@@ -94,6 +95,8 @@ def test_a_clause_cut_from_one_side_is_a_partial_omission_or_addition() -> None:
     cut[12] = " ".join(tgt[12].replace(clause, "").split())
     doc, beads = document(src, cut)
     assert gaps(detect(doc, beads)) == [("omission", "src", 12)]
+    doc, beads = document(src, cut)  # far off the ratio (z = -3.7): the encoder's check is not needed
+    assert gaps(detect(doc, beads, encode=pipeline.encoder.encode)) == [("omission", "src", 12)]
     # the mirror image: the English line loses the same content, the German line holds an addition
     english_clause = " when such local infections spread and regional lockdowns must be ordered"
     assert english_clause in src[12]
@@ -125,3 +128,60 @@ def test_clean_human_translations_have_no_gaps(doc_id: str) -> None:
     lines = news()[doc_id]
     doc, beads = document([en for en, _ in lines], [de for _, de in lines])
     assert gaps(detect(doc, beads)) == []
+
+
+def test_length_alone_is_no_partial_gap_when_every_clause_has_a_counterpart(pipeline) -> None:
+    """A free translation whose German line is longer (or shorter) than the article's ratio predicts.
+
+    On length alone it looks like an addition (omission); leaving out any one clause makes the
+    pair less alike, so with the encoder no clause is without counterpart and nothing is flagged.
+    """
+    cases = {"azonline.de.86610": ("addition", "tgt", 7), "schwaebische-post.de.62177": ("omission", "src", 1)}
+    for doc_id, expected in cases.items():
+        lines = news()[doc_id]
+        src, tgt = [en for en, _ in lines], [de for _, de in lines]
+        doc, beads = document(src, tgt)
+        assert gaps(detect(doc, beads)) == [expected], doc_id
+        doc, beads = document(src, tgt)
+        assert gaps(detect(doc, beads, encode=pipeline.encoder.encode)) == [], doc_id
+
+
+@pytest.mark.parametrize("doc_id", ["lampertheimer-zeitung.de.111397", "rundschau-online.de.151934"])
+def test_a_dropped_headline_merged_into_the_lead_is_an_omission(pipeline, doc_id: str) -> None:
+    """The German headline is gone; the aligner joins the English headline to the lead's pair.
+
+    Leaving the headline out of that merged pair makes it more alike: it is the omission.
+    """
+    lines = news()[doc_id]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines[1:]]
+    alignment = pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")
+    first = alignment.beads[0]
+    assert (first.src_ids, first.tgt_ids) == ([0, 1], [0])
+    assert gaps(alignment.flags) == [("omission", "src", 0)]
+    (omission,) = [f for f in alignment.flags if f.type == "omission"]
+    assert "without segment 0 the pair is more alike" in omission.reason
+
+
+@pytest.mark.parametrize(("doc_id", "line"), [("kurier.at.204565", 2), ("schwaebische-post.de.62177", 1)])
+def test_a_sentence_split_in_two_by_the_translator_is_no_addition(pipeline, doc_id: str, line: int) -> None:
+    """A German line cut in two at a clause: a 1-2 bead whose parts both translate the English line."""
+    lines = news()[doc_id]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines]
+    parts = clauses(tgt[line])
+    half = len(parts) // 2
+    tgt[line : line + 1] = [" ".join(parts[:half]), " ".join(parts[half:])]
+    alignment = pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")
+    assert ([line], [line, line + 1]) in [(b.src_ids, b.tgt_ids) for b in alignment.beads]
+    assert gaps(alignment.flags) == []
+
+
+def test_the_leave_one_out_check_names_the_clause_without_counterpart(pipeline) -> None:
+    """A modest cut (z = -2.0): the length says something is missing, the clause check says what."""
+    lines = news()["infranken.de.309597"]
+    src, tgt = [en for en, _ in lines], [de for _, de in lines]
+    assert tgt[3].endswith(": siehe Leipzig oder Leverkusen.")
+    tgt[3] = tgt[3].removesuffix(" siehe Leipzig oder Leverkusen.")
+    doc, beads = document(src, tgt)
+    flags = detect(doc, beads, encode=pipeline.encoder.encode)
+    assert gaps(flags) == [("omission", "src", 3)]
+    assert "without the clause “just look at Leipzig and Leverkusen.” the pair is more alike" in flags[0].reason

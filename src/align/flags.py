@@ -21,6 +21,7 @@ from .detectors.context import Context
 from .detectors.gaps import find_additions, find_length_outliers, find_omissions
 from .detectors.names import find_name_mismatches
 from .detectors.numbers import find_number_mismatches
+from .detectors.parts import Encode
 from .detectors.repeats import find_duplicates, find_repetitions
 from .detectors.untranslated import find_untranslated
 from .errors import AlignError
@@ -49,8 +50,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "machine_translated": 0.5,
     "untranslated": 0.6,  # whole segment: language-id confidence; words: .6 + .2 per word
     # 1 unaligned; .96 unaligned in a short run at a document's edge, or the part of a merged bead
-    # the length ratio leaves over; .97 a pair at chance similarity; .9 names/numbers only in the
-    # source; -z/2.1 for a short target (lengths smoothed, see gaps.py), +.1 with names/numbers.
+    # without which the pair is more alike; .97 a pair at chance similarity; .9 names/numbers only
+    # in the source; -z/2.1 for a short target (lengths smoothed, see gaps.py), +.1 with
+    # names/numbers, at most .9 where leaving out any clause makes the pair less alike.
     # At .95 name/number evidence alone does not count: too noisy on real news.
     "omission": 0.95,
     "addition": 0.95,  # the mirror image of omission
@@ -131,10 +133,17 @@ def parse_threshold(text: str) -> tuple[str, float]:
         raise AlignError(f"flag threshold {text!r}: {value!r} is not a number") from None
 
 
-def detect(doc: Document, beads: list[Bead], config: FlagConfig | None = None) -> list[Flag]:
-    """Run every enabled detector and return all flags (also attached to their beads)."""
+def detect(
+    doc: Document, beads: list[Bead], config: FlagConfig | None = None, encode: Encode | None = None
+) -> list[Flag]:
+    """Run every enabled detector and return all flags (also attached to their beads).
+
+    With ``encode`` (the pipeline's encoder), partial omissions and additions are confirmed by
+    leaving parts of a pair out (``detectors/parts.py``); without it they rest on lengths,
+    names and numbers alone.
+    """
     config = config or FlagConfig()
-    context = Context(doc, beads, config)
+    context = Context(doc, beads, config, encode)
     flags: list[Flag] = []
     for name in FLAG_TYPES:
         if name not in config.enabled:

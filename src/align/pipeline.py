@@ -107,7 +107,7 @@ class Pipeline:
             beads = merge_non_content(content_beads, doc.source, doc.target)
             mark_coverage(beads)
         with _timed(timings, "flag"):
-            flags = detect(doc, beads, self.flag_config)
+            flags = detect(doc, beads, self.flag_config, self.encoder.encode)
         for stage, seconds in timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
         work = {k: v - before.to_dict()[k] for k, v in self.stats.to_dict().items()}

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..model import Bead, Document, Segment
+from .parts import Encode
 
 if TYPE_CHECKING:
     from ..flags import FlagConfig
@@ -48,6 +49,8 @@ class Context:
     doc: Document
     beads: list[Bead]
     config: FlagConfig
+    # the pipeline's encoder (with its cache), for checks that embed pieces of a pair; None: length only
+    encode: Encode | None = field(default=None, compare=False, repr=False)
     # results several detectors share (e.g. per-pair gap scores for omission and addition)
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
