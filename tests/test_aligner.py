@@ -169,3 +169,29 @@ def test_anchors_are_numbers_names_and_cognates_both_sides_share(pipeline) -> No
         src_texts=de, tgt_texts=fr,
     )  # fmt: skip
     _assert_partition(beads, len(de), len(fr))
+
+
+def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_merge(pipeline) -> None:
+    """German sentence 6 of a WMT21 article is gone; by default the English one joins sentence 5's pair.
+
+    With ``leave_one_out_weight`` the re-embedded 2-1 is less like the German sentence than
+    English sentence 5 alone, so sentence 6 is left unaligned; a sentence the translator
+    split in two is still merged.
+    """
+    with open(shared("deen", "wmt21_newstest2021_deen.tsv"), encoding="utf-8", newline="") as f:
+        table = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        rows = [r for r in table if r["doc_id"] == "kurier.at.204625"]
+    en, de = [r["en"] for r in rows], [r["de"] for r in rows]
+    dropped = de[:6] + de[7:]
+    default = pipeline.aligner_config
+    try:
+        assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+        pipeline.aligner_config = AlignerConfig(leave_one_out_weight=2.0)
+        beads = _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+        assert ((5,), (5,)) in beads and ((6,), ()) in beads
+        assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1
+        cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
+        split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
+        assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
+    finally:
+        pipeline.aligner_config = default
