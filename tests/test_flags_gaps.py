@@ -48,6 +48,8 @@ def test_a_line_dropped_at_either_edge_is_a_gap_not_an_uncovered_excerpt(pipelin
         "first source line dropped": (src[1:], tgt, [("addition", "tgt", 0)]),
         "last source line dropped": (src[:-1], tgt, [("addition", "tgt", 9)]),
         "nothing dropped": (src, tgt, []),
+        "last source line of a four-line document dropped": (src[:3], tgt[:4], [("addition", "tgt", 3)]),
+        "first target line of a four-line document dropped": (src[:4], tgt[1:4], [("omission", "src", 0)]),
     }
     for name, (s, t, expected) in cases.items():
         alignment = pipeline.align_segments(s, t, src_lang="en", tgt_lang="de")

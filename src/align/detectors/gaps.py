@@ -53,7 +53,7 @@ UNRELATED_SIMILARITY = 0.12  # a pair scored below this (0 = chance) holds two u
 UNRELATED_WITH_EVIDENCE = 0.22  # ... and so does one below this whose names or numbers differ
 UNRELATED_SCORE = 0.97
 EDGE_RUN_MAX = 2  # an unaligned run at most this long before the first / after the last pair is a gap
-EDGE_MIN_PAIRS = 4  # ... in a document with at least this many pairs
+EDGE_MIN_PAIRS = 3  # ... in a document with at least this many pairs (the seed: an excerpt with 2)
 EDGE_SCORE = 0.96  # its score (inside the covered range: 1.0)
 COPY_CONTAINMENT = 0.95  # an unaligned segment sharing its words with a neighbour both ways is a copy, not a gap
 
