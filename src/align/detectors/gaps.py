@@ -45,8 +45,7 @@ MERGED_SCORE = 0.96
 PART_MIN_Z = 0.5  # a merged side at least this many sigmas too long: which segment lacks a counterpart?
 PART_GAIN = 0.0  # leaving that segment out must raise the cosine by more than this
 CLAUSE_GAIN = 0.002  # ... or, in a single segment, leaving out one clause (clause vectors are noisier)
-CHECK_FROM = 0.9  # single pairs are checked from this length score on (below, nothing to confirm) ...
-CLAUSE_CHECK_MAX_Z = 2.8  # ... up to this many sigmas off the ratio (beyond, length alone is enough)
+CLAUSE_CHECK_MAX_Z = 2.8  # a single pair this many sigmas off the ratio needs no clause check
 UNCONFIRMED_CAP = 0.9  # length evidence the check contradicts scores at most this (below the threshold)
 NAMES_BONUS = 0.1  # added to the length score when names/numbers are missing on the same side
 UNRELATED_SIMILARITY = 0.12  # a pair scored below this (0 = chance) holds two unrelated segments ...
@@ -263,7 +262,10 @@ def _side_gap(ctx: Context, stat: PairLength, side: str, names_here: bool, unrel
         note = f"leaving out any one segment makes the pair less alike (best {found.gain:+.3f})"
         return SideGap(max(min(length, UNCONFIRMED_CAP), floor), segment, note)
     segment = parts[0]
-    if length < CHECK_FROM or too_long >= CLAUSE_CHECK_MAX_Z:
+    # the clause check can only lower a length score to UNCONFIRMED_CAP: worth its encoder
+    # work only where that decides whether the pair is flagged
+    threshold = ctx.config.threshold("omission" if side == "src" else "addition")
+    if length < threshold or threshold <= UNCONFIRMED_CAP or too_long >= CLAUSE_CHECK_MAX_Z:
         return SideGap(max(length, floor), segment)
     pieces = clauses(segment.text)
     found = best_part_to_leave_out(ctx.encode, pieces, other)
