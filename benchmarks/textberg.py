@@ -96,6 +96,7 @@ ABLATIONS: dict[str, dict] = {
     "− merge penalty": {"merge_penalty": 0.0},
     "+ lexical anchors (weight .05)": {"anchor_weight": 0.05},
     "+ skip cost from the best 1-1 gain (0.3×)": {"skip_weight": 0.3},
+    "gap cost from the document's median best 1-1 gain (0.35×) instead of .03": {"skip_calibration": 0.35},
     "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
     "re-embedding budget 1.0× instead of 0.5×": {"refine_budget": 1.0},
     "every merge window embedded (Vecalign/Bertalign-style work)": {"refine_budget": 100.0, "refine_delta": 100.0},

@@ -30,13 +30,16 @@ def _assert_partition(beads, n: int, m: int) -> None:
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(0, 25), m=st.integers(0, 25), seed=st.integers(0, 10_000), banded=st.booleans(),
-    length_factor=st.sampled_from([0.0, 1.0]),
+    length_factor=st.sampled_from([0.0, 1.0]), skip_calibration=st.sampled_from([0.0, 0.35]),
 )  # fmt: skip
-def test_beads_partition_both_sides(n: int, m: int, seed: int, banded: bool, length_factor: float) -> None:
+def test_beads_partition_both_sides(
+    n: int, m: int, seed: int, banded: bool, length_factor: float, skip_calibration: float
+) -> None:
     rng = np.random.default_rng(seed)
     config = AlignerConfig(
-        max_full_cells=50 if banded else 4_000_000, band_block=4, band_margin=3, length_factor=length_factor
-    )
+        max_full_cells=50 if banded else 4_000_000, band_block=4, band_margin=3, length_factor=length_factor,
+        skip_calibration=skip_calibration,
+    )  # fmt: skip
     beads = align_vectors(
         _random_side(rng, n), _random_side(rng, m), rng.integers(1, 100, n), rng.integers(1, 100, m), 0.5, config
     )
