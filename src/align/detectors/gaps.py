@@ -42,7 +42,8 @@ MERGED_SCORE = 0.96
 # With the pipeline's encoder (parts.py), tuned on damaged news, WMT20/21 seeds 0,2,3,4, and the
 # clause-cut set, WMT20/21 seeds 0 and 2: length evidence counts only where leaving a part out
 # makes the pair more alike.
-PART_MIN_Z = 0.5  # a merged side at least this many sigmas too long: which segment lacks a counterpart?
+PART_MIN_Z = 0.5  # a merged side this many sigmas too long: which segment lacks a counterpart?
+# (a bead merged on both sides is always checked: a sentence dropped on each side cancels out in length)
 PART_GAIN = 0.0  # leaving that segment out must raise the cosine by more than this
 CLAUSE_GAIN = 0.002  # ... or, in a single segment, leaving out one clause (clause vectors are noisier)
 CLAUSE_CHECK_MAX_Z = 2.8  # a single pair this many sigmas off the ratio needs no clause check
@@ -251,7 +252,8 @@ def _side_gap(ctx: Context, stat: PairLength, side: str, names_here: bool, unrel
         return SideGap(max(length, floor, _left_over(stat, side, segment)), segment)
     other = stat.pair.tgt_text if side == "src" else stat.pair.src_text
     if len(parts) > 1:
-        if too_long < PART_MIN_Z:
+        both_merged = len(stat.pair.src) > 1 and len(stat.pair.tgt) > 1
+        if too_long < PART_MIN_Z and not both_merged:
             return SideGap(max(length, floor), _leftover_by_length(stat, side))
         found = best_part_to_leave_out(ctx.encode, [p.text for p in parts], other)
         assert found is not None  # (two or more parts)
