@@ -351,6 +351,9 @@ DAMAGE_FLAGS = {
 }
 
 
+RESHAPING = {"split_src", "split_tgt", "merge_src", "merge_tgt"}  # damage that keeps every sentence translated
+
+
 @dataclass
 class DamageCounts:
     positives: Counter = field(default_factory=Counter)
@@ -362,6 +365,8 @@ class DamageCounts:
     wrong_five_beads: int = 0  # ... not counting flags on a bead that holds a damaged segment
     wrong_any: int = 0  # clean segments with any flag
     wrong_by_type: Counter = field(default_factory=Counter)
+    reshaped_segments: int = 0  # segments only split or merged (a translator's 1-2, 2-1)
+    reshaped_gaps: int = 0  # ... that carry an omission or addition flag
     documents: int = 0
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
@@ -452,6 +457,17 @@ def damage_one(pipeline: Pipeline, doc: Any, counts: DamageCounts) -> None:
         {(f.side, f.segment_id) for f in wrong if f.type in five and id(bead_of[(f.side, f.segment_id)]) not in hurt}
     )
     counts.wrong_by_type.update(f.type for f in wrong)
+    # split and merged lines are still translated: an omission/addition flag on them is wrong too
+    kinds: dict[tuple[str, int], set[str]] = {}
+    for item in damage:
+        for side in ("src", "tgt"):
+            for i in item.get(f"{side}_ids", []):
+                kinds.setdefault((side, i), set()).add(item["type"])
+    reshaped = {key for key, types in kinds.items() if types <= RESHAPING}
+    counts.reshaped_segments += len(reshaped)
+    counts.reshaped_gaps += len(
+        {(f.side, f.segment_id) for f in alignment.flags if f.type in ("omission", "addition")} & reshaped
+    )
     counts.wrong.extend(f"{doc.doc_id} {f.side} {f.segment_id} `{f.type}` {f.score:.2f}: {f.reason}"
                         for f in wrong if f.type in five)  # fmt: skip
 
@@ -486,6 +502,9 @@ def run_damage(pipeline: Pipeline, limit: int | None, seeds: list[int], files: l
     bead = counts.wrong_five_beads / max(counts.clean_segments, 1)
     pooled = f"{_rate(counts.wrong_five, counts.clean_segments)} ({bead:.3f})"
     print(f"| wrong flags on clean segments | the five above | {pooled} | " + " | ".join(cells) + " |")
+    reshaped = [_rate(c.reshaped_gaps, c.reshaped_segments) for c in per_file.values()]
+    print(f"| split or merged lines wrongly flagged | omission, addition | "
+          f"{_rate(counts.reshaped_gaps, counts.reshaped_segments)} | " + " | ".join(reshaped) + " |")  # fmt: skip
     if counts.skipped:
         print(f"\nLeft out (later damage undid them, see `ambiguous_damage`): {dict(counts.skipped)}")
     print(
