@@ -416,10 +416,11 @@ def damage_one(pipeline: Pipeline, doc: Any, counts: DamageCounts) -> None:
     )
     counts.documents += 1
     damage: list[dict] = doc.damage
-    damaged: dict[str, set[int]] = {"src": set(), "tgt": set()}
+    kinds: dict[tuple[str, int], set[str]] = {}  # (side, segment id) → the damage that touched it
     for item in damage:
-        damaged["src"].update(item.get("src_ids", []))
-        damaged["tgt"].update(item.get("tgt_ids", []))
+        for side in ("src", "tgt"):
+            for i in item.get(f"{side}_ids", []):
+                kinds.setdefault((side, i), set()).add(item["type"])
     skip = ambiguous_damage(doc)
     bead_of = {("src", i): b for b in alignment.beads for i in b.src_ids}
     bead_of.update({("tgt", j): b for b in alignment.beads for j in b.tgt_ids})
@@ -445,31 +446,26 @@ def damage_one(pipeline: Pipeline, doc: Any, counts: DamageCounts) -> None:
             where = "; ".join(f"{side} {i} in {_bead_of(alignment, side, i)}: “{texts[i][:70]}”" for i in sorted(ids))
             counts.misses.append(f"{doc.doc_id} {item['type']}: {where}")
     # wrong flags: flags on segments no damage touched, per clean segment
-    clean = {("src", s.id) for s in alignment.source.segments if s.id not in damaged["src"]}
-    clean |= {("tgt", s.id) for s in alignment.target.segments if s.id not in damaged["tgt"]}
+    clean = {("src", s.id) for s in alignment.source.segments} | {("tgt", s.id) for s in alignment.target.segments}
+    clean -= kinds.keys()
     counts.clean_segments += len(clean)
     five = {t for t, _ in DAMAGE_FLAGS.values()}
     wrong = [f for f in alignment.flags if (f.side, f.segment_id) in clean]
     counts.wrong_any += len({(f.side, f.segment_id) for f in wrong})
     counts.wrong_five += len({(f.side, f.segment_id) for f in wrong if f.type in five})
-    hurt = {id(bead_of[(side, i)]) for side in ("src", "tgt") for i in damaged[side] if (side, i) in bead_of}
+    hurt = {id(bead_of[key]) for key in kinds if key in bead_of}
     counts.wrong_five_beads += len(
         {(f.side, f.segment_id) for f in wrong if f.type in five and id(bead_of[(f.side, f.segment_id)]) not in hurt}
     )
     counts.wrong_by_type.update(f.type for f in wrong)
+    counts.wrong.extend(f"{doc.doc_id} {f.side} {f.segment_id} `{f.type}` {f.score:.2f}: {f.reason}"
+                        for f in wrong if f.type in five)  # fmt: skip
     # split and merged lines are still translated: an omission/addition flag on them is wrong too
-    kinds: dict[tuple[str, int], set[str]] = {}
-    for item in damage:
-        for side in ("src", "tgt"):
-            for i in item.get(f"{side}_ids", []):
-                kinds.setdefault((side, i), set()).add(item["type"])
     reshaped = {key for key, types in kinds.items() if types <= RESHAPING}
     counts.reshaped_segments += len(reshaped)
     counts.reshaped_gaps += len(
         {(f.side, f.segment_id) for f in alignment.flags if f.type in ("omission", "addition")} & reshaped
     )
-    counts.wrong.extend(f"{doc.doc_id} {f.side} {f.segment_id} `{f.type}` {f.score:.2f}: {f.reason}"
-                        for f in wrong if f.type in five)  # fmt: skip
 
 
 def run_damage(pipeline: Pipeline, limit: int | None, seeds: list[int], files: list[str], show: bool) -> None:

@@ -308,6 +308,26 @@ def _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_nor
 
 
 @njit(cache=True)
+def _override_key(k, i, j, n, m):  # pragma: no cover - jitted
+    """The key of bead shape k ending at DP cell (i, j) among the re-embedded merges."""
+    return (k * (n + 1) + i) * (m + 1) + j
+
+
+@njit(cache=True)
+def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitted
+    """Row of the bead in the sorted override arrays; -1 where it was not re-embedded."""
+    key = _override_key(k, i, j, n, m)
+    pos = np.searchsorted(override_keys, key)
+    return pos if pos < len(override_keys) and override_keys[pos] == key else -1
+
+
+@njit(cache=True)
+def _chance_level(a, b, i, j, src_cum, tgt_cum):  # pragma: no cover - jitted
+    """Mean of the two blocks' mean chance similarity (the global margin of a bead)."""
+    return 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
+
+
+@njit(cache=True)
 def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index):  # pragma: no cover
     """Best real cosine of a merged bead without the first or last part of one side.
 
@@ -330,11 +350,8 @@ def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_co
                 value = sim[ri - 1, rj - 1 - sim_lo[ri - 1]]
             else:
                 rk = shape_index[ra, rb]
-                if rk < 0:
-                    continue
-                key = (rk * (n + 1) + ri) * (m + 1) + rj
-                pos = np.searchsorted(override_keys, key)
-                if pos >= len(override_keys) or override_keys[pos] != key:
+                pos = _override_position(rk, ri, rj, n, m, override_keys) if rk >= 0 else -1
+                if pos < 0:
                     continue
                 value = override_cos[pos, 0]
             best = max(best, value)
@@ -389,9 +406,8 @@ def _bead_gain(
     local = 0.0
     have_local = False
     if merged and len(override_keys) > 0:
-        key = (k * (n + 1) + i) * (m + 1) + j
-        pos = np.searchsorted(override_keys, key)
-        if pos < len(override_keys) and override_keys[pos] == key:
+        pos = _override_position(k, i, j, n, m, override_keys)
+        if pos >= 0:
             cos = override_cos[pos, 0]
             local = override_cos[pos, 1]
             have_local = True
@@ -403,7 +419,7 @@ def _bead_gain(
         return -np.inf, 0.0
     else:
         cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
-    margin = 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
+    margin = _chance_level(a, b, i, j, src_cum, tgt_cum)
     if params[9] > 0.0 and not have_local:
         local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, margin)
     threshold, margin_weight, merge_penalty, length_weight, smoothing, log_ratio_mean = (
@@ -675,23 +691,23 @@ class _Problem:
             tgt_mass = np.array([sum(a.values()) for a in tgt_anchors])
         self.src_cum = _prefix_sums(src_lens, src_knn, src_breaks, src_best, src_repeats, src_mass)
         self.tgt_cum = _prefix_sums(tgt_lens, tgt_knn, tgt_breaks, tgt_best, tgt_repeats, tgt_mass)
-        # what every kernel reads, as one tuple (the jitted functions take arrays, not objects)
         # shape_index[a, b]: the position of shape (a, b) in config.shapes (-1: not a shape)
         shape_index = np.full((max_a + 1, max_b + 1), -1, dtype=np.int64)
         for k, (a, b) in enumerate(config.shapes):
             shape_index[a, b] = k
+        # what every kernel reads, as one tuple (the jitted functions take arrays, not objects)
         self.arrays = (
             self.sim, self.sim_lo, self.overlap, self.src_w, self.tgt_w, self.src_norm, self.tgt_norm,
             self.src_cum, self.tgt_cum, shape_index,
         )  # fmt: skip
-        # the document's own length ratio, bounded: where one side covers far more text than the
-        # other (a headline and lead against a full article), the ratio says nothing about pairs
         skip_penalty = config.skip_penalty
-        if config.skip_calibration:
+        if config.skip_calibration:  # the gap cost from this document's own best 1-1 gains
             best = np.concatenate([src_best, tgt_best])
             best = best[best > 0]
             if len(best):
                 skip_penalty = config.skip_calibration * float(np.median(best))
+        # the document's own length ratio, bounded: where one side covers far more text than the
+        # other (a headline and lead against a full article), the ratio says nothing about pairs
         log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
         self.params = np.array(
             [
@@ -1059,10 +1075,9 @@ def _refine_overrides(
     for pos, (k, i, j, a, b) in enumerate(chosen):
         x = window_vecs[src_windows[(i - a, i)]] if a > 1 else src_vecs[i - 1]
         y = window_vecs[tgt_windows[(j - b, j)]] if b > 1 else tgt_vecs[j - 1]
-        keys[pos] = (k * (n + 1) + i) * (m + 1) + j
+        keys[pos] = _override_key(k, i, j, n, m)
         cosines[pos, 0] = float(np.dot(x, y))
-        src_chance = (problem.src_cum[1, i] - problem.src_cum[1, i - a]) / a
-        chance = 0.5 * (src_chance + (problem.tgt_cum[1, j] - problem.tgt_cum[1, j - b]) / b)
+        chance = _chance_level(a, b, i, j, problem.src_cum, problem.tgt_cum)
         cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, chance)
     order = np.argsort(keys)
     return keys[order], cosines[order]

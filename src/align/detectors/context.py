@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..model import Bead, Document, Segment
 from .parts import Encode
 
 if TYPE_CHECKING:
     from ..flags import FlagConfig
+
+T = TypeVar("T")
 
 WORD = re.compile(r"\w+", re.UNICODE)
 # letters only, apostrophe inside allowed ("Putin's"); digits and underscores excluded
@@ -53,6 +55,12 @@ class Context:
     encode: Encode | None = field(default=None, compare=False, repr=False)
     # results several detectors share (e.g. per-pair gap scores for omission and addition)
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[Context], T]) -> T:
+        """``compute(self)``, run once per document however many detectors ask for ``key``."""
+        if key not in self.memo:
+            self.memo[key] = compute(self)
+        return self.memo[key]  # type: ignore[return-value]
 
     @property
     def src_lang(self) -> str:

@@ -156,9 +156,7 @@ def find_whole_gaps(ctx: Context) -> list[Flag]:
 
     Computed once per document: the omission and the addition detector both read it.
     """
-    if "whole_gaps" not in ctx.memo:
-        ctx.memo["whole_gaps"] = _whole_gaps(ctx)
-    return ctx.memo["whole_gaps"]  # type: ignore[return-value]
+    return ctx.shared("whole_gaps", _whole_gaps)
 
 
 def _whole_gaps(ctx: Context) -> list[Flag]:
@@ -209,9 +207,7 @@ def partial_scores(ctx: Context) -> list[PartialScore]:
 
     Computed once per document: the omission and the addition detector both read it.
     """
-    if "partial_scores" not in ctx.memo:
-        ctx.memo["partial_scores"] = _partial_scores(ctx)
-    return ctx.memo["partial_scores"]  # type: ignore[return-value]
+    return ctx.shared("partial_scores", _partial_scores)
 
 
 def _partial_scores(ctx: Context) -> list[PartialScore]:
