@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from align.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO / ".." / "shared" / "data"
@@ -42,3 +45,14 @@ def pipeline(isolated_cache: Path):
     p = Pipeline()
     yield p
     p.close()
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """The console entry point in-process (exit status, stderr): no new interpreter to start."""
+    monkeypatch.setattr(sys, "argv", ["align", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    return code, capsys.readouterr().err

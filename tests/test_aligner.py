@@ -6,11 +6,13 @@ import csv
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from align.aligner import AlignerConfig, AlignStats, align_vectors
 from align.anchors import anchor_keys, shared_anchors
+from align.errors import AlignError
 from align.evaluate import read_bead_file, score
 from conftest import shared
 
@@ -198,3 +200,17 @@ def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_mer
         assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
     finally:
         pipeline.aligner_config = default
+
+
+def test_settings_are_checked_when_made() -> None:
+    for bad in ({"skip_penalty": float("nan")}, {"refine_budget": -1.0}, {"band_block": 0}, {"repeats": "yes"}):
+        with pytest.raises(AlignError):
+            AlignerConfig(**bad)
+    with pytest.raises(AlignError, match="must include 1-1, 1-0 and 0-1"):
+        AlignerConfig(shapes=((1, 1), (1, 2), (2, 1)))  # some documents would have no path
+    pairs_only = AlignerConfig().with_max_merge(2)
+    assert pairs_only.shapes == ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2))
+    assert pairs_only.with_options(skip_penalty=0.05).changed() == {
+        "skip_penalty": 0.05, "shapes": [list(s) for s in pairs_only.shapes],
+    }  # fmt: skip
+    assert AlignerConfig().changed() == {}

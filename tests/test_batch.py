@@ -301,6 +301,27 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
     assert [p["translation"]["de"] for p in pairs] == [unescape_tsv(t) for t in corpus["tgt"]]
 
 
+def test_batch_settings_reach_the_workers_and_a_resume_with_others_is_refused(tmp_path: Path) -> None:
+    docs = wmt_documents(SMALL_DOCS[:1])
+    manifest = write_pair_files(tmp_path, docs)
+    outdir = tmp_path / "out"
+    # a pair must beat chance by .9 cosine: nothing does, so nothing is paired and no flag speaks
+    settings = ["--aligner", "pair_threshold=0.9", "--max-merge", "2", "--no-flag", "name_mismatch"]
+    result = run_align("batch", str(manifest), "-o", str(outdir), "-q", *settings)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (outdir / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert records and not any(r["src_ids"] and r["tgt_ids"] for r in records)
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["pairs"] == 0
+    assert summary["settings"]["aligner"]["pair_threshold"] == 0.9
+    assert summary["settings"]["flags"] == {"off": ["name_mismatch"]}
+    # the same settings resume; others would mix two kinds of result in one corpus
+    assert run_align("batch", str(manifest), "-o", str(outdir), "-q", *settings).returncode == 0
+    refused = run_align("batch", str(manifest), "-o", str(outdir), "-q")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "holds results made with other settings (aligner, flags)" in refused.stderr
+
+
 def _count_parts(parts: Path) -> int:
     return sum(1 for p in parts.glob("*.jsonl") if not p.name.startswith("."))
 

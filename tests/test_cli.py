@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SEED
+from conftest import SEED, run_main, shared
 
 
 def run_align(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,6 +64,61 @@ def test_unknown_language_code(tmp_path: Path) -> None:
 def test_missing_output_option() -> None:
     result = run_align("run", str(SEED))
     assert result.returncode != 0 and "Traceback" not in result.stderr and "--output" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--aligner", "skip=1"), "unknown aligner setting 'skip'; known: pair_threshold"),
+        (("--aligner", "skip_penalty"), "must look like NAME=VALUE"),
+        (("--aligner", "skip_penalty=lots"), "skip_penalty must be a number, not 'lots'"),
+        (("--aligner", "skip_penalty=-0.1"), "skip_penalty must be a number ≥ 0, not -0.1"),
+        (("--aligner", "local_margin_weight=2"), "local_margin_weight must be a number from 0 to 1"),
+        (("--aligner", "knn=2.5"), "knn must be a whole number"),
+        (("--aligner", "refine=maybe"), "refine is true or false"),
+        (("--flag-threshold", "omission"), "must look like TYPE=VALUE"),
+        (("--no-flag", "typo"), "unknown flag type 'typo'"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_bad_settings_fail_cleanly_before_any_work(
+    tmp_path: Path, command: str, args: tuple[str, ...], needle: str, capsys, monkeypatch
+) -> None:
+    target = str(SEED) if command == "run" else str(tmp_path / "manifest.tsv")
+    (tmp_path / "manifest.tsv").write_text(f"doc_id\tsrc\ttgt\nseed\t{SEED}\t\n", encoding="utf-8")
+    code, stderr = run_main([command, target, "-o", str(tmp_path / "o"), *args], capsys, monkeypatch)
+    assert code == 2 and stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert stderr.startswith("align: error: ") and needle in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_aligner_settings_reach_the_aligner_and_are_recorded(tmp_path: Path) -> None:
+    # the start of the Text+Berg dev document: its gold holds 1-3, 2-3 and 2-1 beads
+    files = []
+    for lang in ("de", "fr"):
+        lines = shared("textberg", "dev", f"dev.{lang}").read_text(encoding="utf-8").splitlines()[:16]
+        files.append(tmp_path / f"dev16.{lang}")
+        files[-1].write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def beads(*settings: str) -> tuple[list[dict], dict]:
+        out = tmp_path / "-".join(settings or ("default",))
+        result = run_align("run", *map(str, files), "--presegmented", "-o", str(out), "-q", *settings)
+        assert result.returncode == 0, result.stderr
+        records = [json.loads(line) for line in (out / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
+        for side in ("src_ids", "tgt_ids"):  # whatever the settings, every segment once
+            assert sorted(i for r in records for i in r[side]) == list(range(16))
+        return records, json.loads((out / "summary.json").read_text(encoding="utf-8"))["settings"]
+
+    default, settings = beads()
+    assert settings == {"aligner": {}, "flags": {}}
+    assert any(len(r["src_ids"]) > 1 or len(r["tgt_ids"]) > 1 for r in default)
+    one_to_one, settings = beads("--max-merge", "1", "--no-flag", "name_mismatch")
+    assert all(len(r["src_ids"]) <= 1 and len(r["tgt_ids"]) <= 1 for r in one_to_one)
+    assert settings == {"aligner": {"shapes": [[1, 1], [1, 0], [0, 1]]}, "flags": {"off": ["name_mismatch"]}}
+    # a pair must beat chance by .9 cosine: nothing does, so nothing is paired (and nothing lost)
+    unpaired, settings = beads("--aligner", "pair_threshold=0.9")
+    assert not any(r["src_ids"] and r["tgt_ids"] for r in unpaired)
+    assert settings["aligner"] == {"pair_threshold": 0.9}
 
 
 @pytest.mark.parametrize("lang", ["de", None])

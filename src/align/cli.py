@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import langid
+from .aligner import AlignerConfig, parse_option
 from .errors import AlignError
 from .export import write_run
 from .flags import FlagConfig, parse_threshold
@@ -36,6 +37,42 @@ def cli() -> None:
     """Align a document with its translation, score every pair, flag MT artefacts."""
 
 
+def settings_options(command):
+    """The options that change results, shared by ``run`` and ``batch``."""
+    options = [
+        click.option(
+            "--aligner", "aligner_options", multiple=True, metavar="NAME=VALUE",
+            help="Change an aligner setting (repeatable), e.g. skip_penalty=0.05 or leave_one_out_weight=2 "
+            "(keep sentences the other side dropped out of their neighbours' pairs); see the README.",
+        ),
+        click.option(
+            "--max-merge", type=click.IntRange(min=1), default=None,
+            help="Largest bead side in segments (default 5: beads up to 1-5/5-1, 2-3, 3-3); 1: only 1-1, 1-0, 0-1.",
+        ),
+        click.option(
+            "--no-flag", "no_flags", multiple=True, metavar="TYPE", help="Switch a flag type off (repeatable)."
+        ),
+        click.option(
+            "--flag-threshold", "flag_thresholds", multiple=True, metavar="TYPE=VALUE",
+            help="Set a flag type's threshold (repeatable).",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def build_settings(
+    aligner_options: tuple[str, ...], max_merge: int | None, no_flags: tuple[str, ...], flag_thresholds: tuple[str, ...]
+) -> tuple[AlignerConfig, FlagConfig]:
+    """Aligner and flag settings from the command line, every value checked."""
+    aligner = AlignerConfig().with_options(**dict(map(parse_option, aligner_options)))
+    if max_merge is not None:
+        aligner = aligner.with_max_merge(max_merge)
+    flags = FlagConfig().without(*no_flags).with_thresholds(**dict(map(parse_threshold, flag_thresholds)))
+    return aligner, flags
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.argument("file2", required=False, type=click.Path(path_type=Path))
@@ -55,10 +92,7 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--no-flag", "no_flags", multiple=True, metavar="TYPE", help="Switch a flag type off (repeatable).")
-@click.option(
-    "--flag-threshold", "flag_thresholds", multiple=True, metavar="TYPE=VALUE", help="Set a flag type's threshold."
-)
+@settings_options
 def run(
     file: Path,
     file2: Path | None,
@@ -73,15 +107,18 @@ def run(
     quiet: bool,
     batch_size: int = 64,
     device: str = "auto",
+    aligner_options: tuple[str, ...] = (),
+    max_merge: int | None = None,
     no_flags: tuple[str, ...] = (),
     flag_thresholds: tuple[str, ...] = (),
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
-    flag_config = FlagConfig().without(*no_flags).with_thresholds(**dict(map(parse_threshold, flag_thresholds)))
+    aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     pipeline = Pipeline(
-        model, cache=not no_cache, cache_dir=cache_dir, flag_config=flag_config, batch_size=batch_size, device=device
-    )
+        model, cache=not no_cache, cache_dir=cache_dir, aligner_config=aligner_config, flag_config=flag_config,
+        batch_size=batch_size, device=device,
+    )  # fmt: skip
     try:
         doc = pipeline.load(
             file, file2, src_lang=src_lang, tgt_lang=tgt_lang, presegmented_input=presegmented, doc_id=doc_id
@@ -90,6 +127,7 @@ def run(
         run_info = {
             "model": pipeline.model_name,
             "inputs": [str(p) for p in (file, file2) if p is not None],
+            "settings": {"aligner": aligner_config.changed(), "flags": flag_config.changed()},
             "encoder": pipeline.stats.to_dict(),
             "seconds": {k: round(v, 4) for k, v in pipeline.timings.items()},
         }
@@ -174,6 +212,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
 )
 @click.option("--log-interval", default=10.0, show_default=True, help="Seconds between progress log lines.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@settings_options
 def batch(
     manifest: Path,
     outdir: Path,
@@ -190,6 +229,10 @@ def batch(
     progress: bool | None,
     log_interval: float,
     quiet: bool,
+    aligner_options: tuple[str, ...] = (),
+    max_merge: int | None = None,
+    no_flags: tuple[str, ...] = (),
+    flag_thresholds: tuple[str, ...] = (),
 ) -> None:
     """Align every document listed in MANIFEST into OUTDIR.
 
@@ -210,7 +253,10 @@ def batch(
     for code in (src_lang, tgt_lang):
         if code:
             langid.to_language(code)
+    aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     options = BatchOptions(
+        aligner=aligner_config,
+        flags=flag_config,
         model=model,
         jobs=jobs,
         formats=parse_formats(formats),

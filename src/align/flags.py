@@ -113,6 +113,21 @@ class FlagConfig:
         """The same settings with some thresholds changed: ``config.with_thresholds(length_ratio=3.0)``."""
         return replace(self, thresholds={**self.thresholds, **thresholds})
 
+    def changed(self) -> dict[str, object]:
+        """What differs from the defaults (recorded with every result)."""
+        out: dict[str, object] = {}
+        default = FlagConfig()
+        for key, names in (("off", default.enabled - self.enabled), ("on", self.enabled - default.enabled)):
+            if names:
+                out[key] = sorted(names)
+        moved = {k: float(v) for k, v in sorted(self.thresholds.items()) if float(v) != default.threshold(k)}
+        if moved:
+            out["thresholds"] = moved
+        for name in ("duplicate_window", "duplicate_min_tokens", "duplicate_containment"):
+            if getattr(self, name) != getattr(default, name):
+                out[name] = getattr(self, name)
+        return out
+
 
 def _check_types(names: Iterable[str]) -> None:
     unknown = sorted(set(names) - set(FLAG_TYPES))

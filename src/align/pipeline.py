@@ -199,9 +199,17 @@ def mark_coverage(beads: list[Bead]) -> None:
             bead.covered = tgt_lo <= bead.tgt_ids[0] <= tgt_hi
 
 
-def align_file(path: str | Path, path2: str | Path | None = None, *, model: str | None = None, **options) -> Alignment:
+def align_file(
+    path: str | Path,
+    path2: str | Path | None = None,
+    *,
+    model: str | None = None,
+    aligner_config: AlignerConfig | None = None,
+    flag_config: FlagConfig | None = None,
+    **options,
+) -> Alignment:
     """Align one document file (mixed-language) or a source/target pair of files."""
-    pipeline = Pipeline(model)
+    pipeline = Pipeline(model, aligner_config=aligner_config, flag_config=flag_config)
     try:
         return pipeline.align_file(path, path2, **options)
     finally:
@@ -209,10 +217,16 @@ def align_file(path: str | Path, path2: str | Path | None = None, *, model: str 
 
 
 def align(
-    src_segments: Sequence[str], tgt_segments: Sequence[str], *, model: str | None = None, **options
+    src_segments: Sequence[str],
+    tgt_segments: Sequence[str],
+    *,
+    model: str | None = None,
+    aligner_config: AlignerConfig | None = None,
+    flag_config: FlagConfig | None = None,
+    **options,
 ) -> Alignment:
     """Align two lists of segments (each item one segment)."""
-    pipeline = Pipeline(model)
+    pipeline = Pipeline(model, aligner_config=aligner_config, flag_config=flag_config)
     try:
         return pipeline.align_segments(src_segments, tgt_segments, **options)
     finally:
