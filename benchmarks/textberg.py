@@ -26,7 +26,16 @@ from pathlib import Path
 import numpy as np
 
 from align.aligner import AlignerConfig
-from align.evaluate import GoldBead, Scores, beads_from_jsonl, format_scores, read_bead_file, score
+from align.evaluate import (
+    GoldBead,
+    Scores,
+    beads_from_jsonl,
+    error_breakdown,
+    format_breakdown,
+    format_scores,
+    read_bead_file,
+    score,
+)
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "textberg"
 # the `align` command of this interpreter's environment, so the venv need not be activated
@@ -69,6 +78,8 @@ def run_cli(split: str) -> None:
     scores = score(gold, test)
     print(f"## Text+Berg {split} ({len(docs)} documents), `align run --presegmented DE FR`, cold cache\n")
     print(scores_table(scores))
+    print("\nWhere the errors are (every output bead that is not a gold bead):\n")
+    print(format_breakdown(error_breakdown(gold, test)))
     print("\n| stage | seconds (sum over documents) |\n|---|---|")
     for stage, seconds in stages.items():
         print(f"| {stage} | {seconds:.1f} |")

@@ -47,12 +47,21 @@ def pipeline(isolated_cache: Path):
     p.close()
 
 
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    """The console entry point in-process (exit status, stderr): no new interpreter to start."""
+def run_main_output(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """The console entry point in-process: (exit status, stdout, stderr), no new interpreter to start."""
     monkeypatch.setattr(sys, "argv", ["align", *args])
     try:
         main()
         code = 0
     except SystemExit as e:
         code = int(e.code or 0)
-    return code, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """``run_main_output`` without stdout: (exit status, stderr)."""
+    code, _, stderr = run_main_output(args, capsys, monkeypatch)
+    return code, stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, run_main, shared
+from conftest import SEED, run_main, run_main_output, shared
 
 
 def run_align(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -135,3 +135,28 @@ def test_segment_prints_one_sentence_per_line_from_stdin(lang: str | None) -> No
 
 def test_segment_of_empty_stdin_fails_cleanly() -> None:
     assert_clean_error(run_align("segment", "-", stdin=b""), "empty")
+
+
+def test_eval_scores_bead_files_and_names_the_errors(tmp_path: Path, capsys, monkeypatch) -> None:
+    gold = shared("textberg", "dev", "dev.defr")
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    cut = lines.index("[8, 9]:[10, 11, 12]")  # split one real 2-3 bead in two
+    test = tmp_path / "test.txt"
+    test.write_text("\n".join(lines[:cut] + ["[8]:[10]", "[9]:[11, 12]"] + lines[cut + 1 :]) + "\n", encoding="utf-8")
+
+    def evaluate(*args: str) -> tuple[int, str, str]:
+        return run_main_output(["eval", "--gold", str(gold), *args], capsys, monkeypatch)
+
+    code, out, _ = evaluate("--test", str(test), "--json", "--errors")
+    assert code == 0
+    result = json.loads(out)
+    pairs = sum(1 for line in lines if not line.startswith("[]") and not line.endswith("[]"))
+    assert result["strict_hits_recall"] == pairs - 1 and result["gold_beads"] == pairs
+    assert result["errors"]["split"] == 2 and sum(result["errors"].values()) == 2
+    code, out, _ = evaluate("--test", str(test), "--errors")
+    assert code == 0 and "| pair inside a larger gold bead (gold merges what we split) | 2 | 100% |" in out
+    code, _, stderr = evaluate("--gold", str(gold), "--test", str(test))
+    assert code == 2 and "2 --gold files but 1 --test files" in stderr
+    test.write_text("[0]:[0]\nnot a bead\n", encoding="utf-8")
+    code, _, stderr = evaluate("--test", str(test))
+    assert code == 2 and "line 2: not a bead of the form [i, j]:[k]" in stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from align.errors import AlignError
-from align.evaluate import beads_from_jsonl, parse_bead_lines, read_bead_file, score
+from align.evaluate import beads_from_jsonl, error_breakdown, parse_bead_lines, read_bead_file, score
+from conftest import shared
 
 GOLD = [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3, 4))]
 
@@ -67,3 +68,22 @@ def test_beads_from_jsonl(tmp_path: Path) -> None:
 def test_document_count_mismatch() -> None:
     with pytest.raises(AlignError, match="2 gold documents but 1"):
         score([GOLD, GOLD], [GOLD])
+
+
+def test_error_breakdown_names_what_each_wrong_bead_did() -> None:
+    gold = read_bead_file(shared("textberg", "dev", "dev.defr"))
+    assert sum(error_breakdown([gold], [gold]).values()) == 0
+    # the real gold opens with five 1-1 beads; its first 2-3 bead comes a little later
+    assert all((len(s), len(t)) == (1, 1) for s, t in gold[:5])
+    at = next(k for k, (s, t) in enumerate(gold) if (len(s), len(t)) == (2, 3))
+    (a, b, c, d, e), (src, tgt) = gold[:5], gold[at]
+    test = [
+        (a[0] + b[0], a[1] + b[1]),  # two gold beads joined: merged
+        (c[0], ()), ((), c[1]),  # a gold pair left out on both sides: left out twice
+        (d[0], d[1] + e[1]), (e[0], ()),  # a border moved: boundary, and a left-out segment
+        *gold[5:at],
+        (src[:1], tgt[:1]), (src[1:], tgt[1:]),  # the 2-3 cut in two: split twice
+        *gold[at + 1 :],
+    ]  # fmt: skip
+    counts = error_breakdown([gold], [test])
+    assert dict(counts) == {"merged": 1, "left_out": 3, "boundary": 1, "split": 2, "other_unaligned": 0}

@@ -290,11 +290,17 @@ def batch(
 @click.option("--test", "test_paths", multiple=True, required=True, type=click.Path(path_type=Path),
               help="Bead file or alignments.jsonl (one document) to score; repeat, same order as --gold.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate_command(gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool) -> None:
+@click.option(
+    "--errors", "with_errors", is_flag=True,
+    help="Also say what the wrong output beads did: split what gold merges, merged, crossed a border, left out.",
+)  # fmt: skip
+def evaluate_command(
+    gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool, with_errors: bool
+) -> None:
     """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
     import json
 
-    from .evaluate import beads_from_jsonl, format_scores, read_bead_file, score
+    from .evaluate import beads_from_jsonl, error_breakdown, format_breakdown, format_scores, read_bead_file, score
 
     if len(gold_paths) != len(test_paths):
         _fail(f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; give one of each per document")
@@ -307,8 +313,15 @@ def evaluate_command(gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...],
             test_docs.append(next(iter(docs.values())))
         else:
             test_docs.append(read_bead_file(path))
-    scores = score([read_bead_file(p) for p in gold_paths], test_docs)
-    click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_scores(scores))
+    gold_docs = [read_bead_file(p) for p in gold_paths]
+    scores = score(gold_docs, test_docs)
+    errors = error_breakdown(gold_docs, test_docs) if with_errors else None
+    if as_json:
+        click.echo(json.dumps(scores.to_dict() | ({"errors": dict(errors)} if errors is not None else {}), indent=2))
+        return
+    click.echo(format_scores(scores))
+    if errors is not None:
+        click.echo("\n" + format_breakdown(errors))
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -155,4 +155,58 @@ def format_scores(scores: Scores, digits: int = 4) -> str:
     rows.append(("lax", scores.lax_precision, scores.lax_recall, scores.lax_f1))
     lines = ["| | precision | recall | F1 |", "|---|---|---|---|"]
     lines += [f"| {name} | {p:.{digits}f} | {r:.{digits}f} | {f:.{digits}f} |" for name, p, r, f in rows]
+    return "\n".join(lines)
+
+
+# what a wrong output bead did, in the words of someone comparing it with the gold
+ERROR_KINDS: dict[str, str] = {
+    "split": "pair inside a larger gold bead (gold merges what we split)",
+    "merged": "pair that joins whole gold beads (gold splits what we merge, or leaves a part out)",
+    "boundary": "pair that cuts across gold beads (a segment on the wrong side of a border)",
+    "left_out": "unaligned segment that gold pairs",
+    "other_unaligned": "unaligned segment that gold leaves out in another grouping or in no bead",
+}
+
+
+def error_breakdown(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Counter[str]:
+    """How many output beads that are not gold beads fall into each of ``ERROR_KINDS``, pooled.
+
+    It tells granularity errors (split, merged), which a better model of where translators
+    join sentences would fix, from boundary errors and from gap decisions (left out).
+    """
+    if len(gold_docs) != len(test_docs):
+        raise AlignError(f"{len(gold_docs)} gold documents but {len(test_docs)} test documents")
+    counts: Counter[str] = Counter({kind: 0 for kind in ERROR_KINDS})
+    for gold_raw, test_raw in zip(gold_docs, test_docs, strict=True):
+        gold = [b for b in _normalise(gold_raw) if b[0] or b[1]]
+        gold_set = set(gold)
+        by_src: dict[int, list[GoldBead]] = defaultdict(list)
+        by_tgt: dict[int, list[GoldBead]] = defaultdict(list)
+        for bead in gold:
+            for i in bead[0]:
+                by_src[i].append(bead)
+            for j in bead[1]:
+                by_tgt[j].append(bead)
+        for src, tgt in set(_normalise(test_raw)) - gold_set:
+            if not src and not tgt:
+                continue
+            touched = {g for i in src for g in by_src[i]} | {g for j in tgt for g in by_tgt[j]}
+            if not src or not tgt:
+                paired = any(g[0] and g[1] for g in touched)
+                counts["left_out" if paired else "other_unaligned"] += 1
+            elif any(set(src) <= set(g[0]) and set(tgt) <= set(g[1]) for g in touched):
+                counts["split"] += 1
+            elif all(set(g[0]) <= set(src) and set(g[1]) <= set(tgt) for g in touched):
+                counts["merged"] += 1
+            else:
+                counts["boundary"] += 1
+    return counts
+
+
+def format_breakdown(counts: Counter[str]) -> str:
+    """A markdown table of ``error_breakdown``: kind, beads, share of the wrong beads."""
+    total = sum(counts.values())
+    lines = ["| wrong output bead | beads | share |", "|---|---|---|"]
+    for kind, meaning in ERROR_KINDS.items():
+        lines.append(f"| {meaning} | {counts[kind]} | {_ratio(counts[kind], total):.0%} |")
     return "\n".join(lines)
