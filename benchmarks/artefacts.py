@@ -44,11 +44,12 @@ from align import Pipeline
 from align.detectors.gaps import GAP_SMOOTHING, MIN_SPREAD, UNRELATED_SIMILARITY
 from align.detectors.names import differing_names
 from align.detectors.numbers import unmatched
-from align.detectors.parts import best_part_to_leave_out, clauses
+from align.detectors.parts import best_part_to_leave_out
 from align.detectors.repeats import loop_in
 from align.detectors.untranslated import foreign_words
 from align.flags import FlagConfig, parse_threshold
 from align.model import Alignment
+from align.segment import clauses
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".." / "shared" / "data"

@@ -93,7 +93,8 @@ def scores_table(scores: Scores) -> str:
 
 ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
-    "− re-embedding plausible merges (second pass)": {"refine": False},
+    "− re-embedding plausible merges (second pass; no crossing check either)": {"refine": False},
+    "− crossing check (neighbouring pairs whose border content crosses are not joined)": {"crossing_gain": 0.0},
     "− local margin (global chance level only)": {"local_margin_weight": 0.0},
     "− affine gap (every skip costs .03)": {"gap_extend_penalty": None},
     "− affine gap, flat skip cost .015 (session 1 default)": {"gap_extend_penalty": None, "skip_penalty": 0.015},
@@ -138,7 +139,7 @@ def run_ablation(split: str) -> None:
                 start = time.perf_counter()
                 alignment = pipeline.align_document(doc)
                 seconds += time.perf_counter() - start
-                refined += pipeline.align_stats.refined_chars
+                refined += pipeline.align_stats.refined_chars + pipeline.align_stats.crossing_chars
                 input_chars += sum(len(s.text) for s in doc.source.segments + doc.target.segments)
                 gold.append(read_bead_file(base.with_suffix(".defr")))
                 test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])

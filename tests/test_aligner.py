@@ -48,6 +48,35 @@ def test_beads_partition_both_sides(
     _assert_partition(beads, n, m)
 
 
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 20), seed=st.integers(0, 10_000), max_merge=st.integers(1, 5))
+def test_joining_crossed_borders_keeps_a_partition_within_the_bead_limits(n: int, seed: int, max_merge: int) -> None:
+    # an encoder that gives every text its own random vector: border moves gain at random,
+    # so with a zero gain threshold and every border a candidate, many borders are joined
+    # (about 5 in 15 with these texts)
+    rng = np.random.default_rng(seed)
+    src = _random_side(rng, n)
+    tgt = src + 0.5 * _random_side(rng, n)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    src_texts = [f"w{i}a, w{i}b, w{i}c" for i in range(n)]
+    tgt_texts = [f"v{i}a, v{i}b" for i in range(n)]
+
+    def encoder(batch):
+        return np.stack([_random_side(np.random.default_rng(abs(hash(t)) % 2**32), 1)[0] for t in batch])
+
+    config = AlignerConfig(crossing_gain=1e-9, crossing_min_score=-2.0, crossing_budget=100.0).with_max_merge(max_merge)
+    stats = AlignStats()
+    beads = align_vectors(
+        src, tgt, np.full(n, 20.0), np.full(n, 20.0), 0.0, config,
+        src_texts=src_texts, tgt_texts=tgt_texts, window_encoder=encoder, stats=stats,
+    )  # fmt: skip
+    _assert_partition(beads, n, n)
+    assert all(len(b.src) <= max_merge and len(b.tgt) <= max_merge and len(b.src) + len(b.tgt) <= 7 for b in beads)
+    assert all(-1.0 <= b.cosine <= 1.0 for b in beads)
+    if max_merge == 1:
+        assert stats.crossed_borders == 0
+
+
 def test_refinement_re_embeds_only_merge_windows() -> None:
     rng = np.random.default_rng(0)
     src = _random_side(rng, 30)
@@ -198,6 +227,27 @@ def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_mer
         cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
         split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
         assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
+    finally:
+        pipeline.aligner_config = default
+
+
+def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeline) -> None:
+    """Text+Berg dev: German 242-243 "… hatten Stunden gekostet, 250 m …" / "Sechs Stunden …"
+    against French 283-284 "… coûtèrent des heures …" / "Il fallut deux jours pour gravir 250 m.
+    Six heures …", and German 253-254 / French 296-297: gold 2-2 beads that a bead-by-bead DP
+    cuts into two 1-1 beads; moving the clause at the border makes both halves more alike."""
+    base = shared("textberg", "dev", "dev.de").with_suffix("")
+    de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()[237:256]
+    fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()[277:300]
+    gold = [((242, 243), (283, 284)), ((253, 254), (296, 297))]
+    local = [(tuple(i - 237 for i in s), tuple(j - 277 for j in t)) for s, t in gold]
+    default = pipeline.aligner_config
+    try:
+        beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+        assert all(bead in beads for bead in local) and pipeline.align_stats.crossed_borders == 2
+        pipeline.aligner_config = AlignerConfig(crossing_gain=0.0)
+        beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+        assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
     finally:
         pipeline.aligner_config = default
 

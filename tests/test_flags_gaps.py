@@ -8,10 +8,9 @@ from functools import cache
 import pytest
 
 from align.detectors.gaps import EDGE_SCORE, UNRELATED_SCORE
-from align.detectors.parts import clauses
 from align.flags import detect
 from align.model import Bead, Document, Flag, Side
-from align.segment import presegmented
+from align.segment import clauses, presegmented
 from conftest import shared
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Flag, Segment
+from ..segment import clauses
 from .context import Context, Pair, clip, tokens
 from .names import differing_names
 from .numbers import unmatched
-from .parts import best_part_to_leave_out, clauses
+from .parts import best_part_to_leave_out
 from .repeats import containment
 
 MIN_PAIRS_FOR_STATS = 5  # fewer pairs say nothing about the document's own ratio

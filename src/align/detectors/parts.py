@@ -11,22 +11,12 @@ says that something is missing somewhere.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts → L2-normalised vectors, one row each
-
-# a clause ends after a comma, semicolon or colon, at a sentence stop before a capital or
-# opening quote, or at a free-standing dash
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+|(?<=[.!?])\s+(?=[A-ZÄÖÜ\"„“])|\s+[–—-]\s+")
-
-
-def clauses(text: str) -> list[str]:
-    """A line cut after commas, semicolons, colons, stops and dashes (each piece keeps its mark)."""
-    return [c for c in _CLAUSE_END.split(text) if c and c.strip()]
 
 
 def without_each(parts: Sequence[str]) -> list[str]:
