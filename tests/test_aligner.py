@@ -243,9 +243,10 @@ def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeli
     local = [(tuple(i - 237 for i in s), tuple(j - 277 for j in t)) for s, t in gold]
     default = pipeline.aligner_config
     try:
+        pipeline.aligner_config = AlignerConfig(crossing_gain=0.02)
         beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
         assert all(bead in beads for bead in local) and pipeline.align_stats.crossed_borders == 2
-        pipeline.aligner_config = AlignerConfig(crossing_gain=0.0)
+        pipeline.aligner_config = AlignerConfig()  # off by default: the two 1-1 beads each
         beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
         assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
     finally:

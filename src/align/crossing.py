@@ -19,6 +19,9 @@ bead is nearly as like its neighbour's translation as its own (from the sentence
 encoder work); a move is embedded only where the moving clause alone is more like the
 neighbour's translation than its own bead's (one short clause embedded); candidates go most
 crossed first until ``crossing_budget`` × the input characters are spent.
+
+Off by default (``AlignerConfig.crossing_gain = 0``): Text+Berg dev .893 → .917 with it, but
+on the seven test documents it joins only three borders and none of them is a gold bead.
 """
 
 from __future__ import annotations
