@@ -160,3 +160,25 @@ def test_eval_scores_bead_files_and_names_the_errors(tmp_path: Path, capsys, mon
     test.write_text("[0]:[0]\nnot a bead\n", encoding="utf-8")
     code, _, stderr = evaluate("--test", str(test))
     assert code == 2 and "line 2: not a bead of the form [i, j]:[k]" in stderr
+
+
+def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, capsys, monkeypatch) -> None:
+    gold = shared("textberg", "dev", "dev.defr")
+    beads = gold.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "short.defr").write_text("\n".join(beads[:20]) + "\n", encoding="utf-8")
+    records = []
+    for doc_id, lines in (("short", beads[:20]), ("dev", beads), ("unscored", beads[:3])):
+        for line in lines:
+            src, tgt = (part.strip("[]") for part in line.split(":"))
+            ids = [[int(x) for x in side.split(",") if x.strip()] for side in (src, tgt)]
+            records.append({"doc_id": doc_id, "src_ids": ids[0], "tgt_ids": ids[1]})
+    batch = tmp_path / "alignments.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    args = ["eval", "--gold", str(gold), "--gold", str(tmp_path / "short.defr"), "--test", str(batch), "--json"]
+    code, out, _ = run_main_output(args, capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["strict_f1"] == 1.0
+    assert json.loads(out)["test_beads"] == len(beads) + 20  # both documents, pooled
+    (tmp_path / "missing.defr").write_text(beads[0] + "\n", encoding="utf-8")
+    args = ["eval", "--gold", str(gold), "--gold", str(tmp_path / "missing.defr"), "--test", str(batch)]
+    code, _, stderr = run_main_output(args, capsys, monkeypatch)
+    assert code == 2 and "has no document for missing.defr" in stderr and "Traceback" not in stderr

@@ -288,7 +288,8 @@ def batch(
 @click.option("--gold", "gold_paths", multiple=True, required=True, type=click.Path(path_type=Path),
               help="Gold bead file ([i, j]:[k] per line); repeat, one per document.")  # fmt: skip
 @click.option("--test", "test_paths", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="Bead file or alignments.jsonl (one document) to score; repeat, same order as --gold.")  # fmt: skip
+              help="Bead file or alignments.jsonl to score; repeat, same order as --gold. One alignments.jsonl of a "
+                   "batch: each --gold file is matched to the doc_id of its name without suffix.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option(
     "--errors", "with_errors", is_flag=True,
@@ -300,20 +301,9 @@ def evaluate_command(
     """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
     import json
 
-    from .evaluate import beads_from_jsonl, error_breakdown, format_breakdown, format_scores, read_bead_file, score
+    from .evaluate import error_breakdown, format_breakdown, format_scores, paired_documents, score
 
-    if len(gold_paths) != len(test_paths):
-        _fail(f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; give one of each per document")
-    test_docs = []
-    for path in test_paths:
-        if path.suffix == ".jsonl":
-            docs = beads_from_jsonl(path)
-            if len(docs) != 1:
-                _fail(f"{path} holds {len(docs)} documents; --test needs one document per file")
-            test_docs.append(next(iter(docs.values())))
-        else:
-            test_docs.append(read_bead_file(path))
-    gold_docs = [read_bead_file(p) for p in gold_paths]
+    gold_docs, test_docs = paired_documents(gold_paths, test_paths)
     scores = score(gold_docs, test_docs)
     errors = error_breakdown(gold_docs, test_docs) if with_errors else None
     if as_json:

@@ -80,6 +80,43 @@ def beads_from_jsonl(path: str | Path) -> dict[str, list[GoldBead]]:
     return docs
 
 
+def paired_documents(
+    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path]
+) -> tuple[list[list[GoldBead]], list[list[GoldBead]]]:
+    """Gold and test beads per document, in the same order.
+
+    Either one test file per gold file (a bead file, or an ``alignments.jsonl`` of one
+    document), or one ``alignments.jsonl`` of a whole batch: then each gold file is matched to
+    the document whose ``doc_id`` is the gold file's name without its suffix.
+    """
+    gold_paths, test_paths = [Path(p) for p in gold_paths], [Path(p) for p in test_paths]
+    if len(test_paths) == 1 and test_paths[0].suffix == ".jsonl" and len(gold_paths) >= 1:
+        docs = beads_from_jsonl(test_paths[0])
+        if len(docs) > 1 or len(gold_paths) > 1:
+            missing = [p.name for p in gold_paths if p.stem not in docs]
+            if missing:
+                raise AlignError(
+                    f"{test_paths[0]} has no document for {', '.join(missing)} (a gold file is matched to the "
+                    f"doc_id of its name without suffix; doc_ids there: {', '.join(sorted(docs)[:10])})"
+                )
+            return [read_bead_file(p) for p in gold_paths], [docs[p.stem] for p in gold_paths]
+    if len(gold_paths) != len(test_paths):
+        raise AlignError(
+            f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; "
+            "give one of each per document, or one alignments.jsonl of a batch"
+        )
+    test_docs = []
+    for path in test_paths:
+        if path.suffix == ".jsonl":
+            docs = beads_from_jsonl(path)
+            if len(docs) != 1:
+                raise AlignError(f"{path} holds {len(docs)} documents; pair it with one gold file per document")
+            test_docs.append(next(iter(docs.values())))
+        else:
+            test_docs.append(read_bead_file(path))
+    return [read_bead_file(p) for p in gold_paths], test_docs
+
+
 @dataclass(frozen=True)
 class Scores:
     """Pooled strict/lax precision, recall and F1, with the counts they come from."""
