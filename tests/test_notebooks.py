@@ -51,6 +51,7 @@ def test_evaluate_textberg_notebook() -> None:
     notebook = execute("evaluate_textberg.ipynb")
     printed = "".join(outputs(notebook, "stream"))
     assert "| strict |" in printed and "| lax |" in printed
+    assert "| pair inside a larger gold bead (gold merges what we split) |" in printed  # the error kinds
     html = "\n".join(outputs(notebook, "text/html"))
     assert "<th>where</th>" in html and "<th>de</th>" in html and "<th>fr</th>" in html  # the differences
     assert 'class="align-beads"' in html
