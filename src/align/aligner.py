@@ -227,6 +227,10 @@ class AlignStats:
     crossed_borders: int = 0  # neighbouring pairs joined because content crosses their border
     crossing_chars: int = 0  # characters embedded to test borders
 
+    def reset(self) -> None:
+        for f in fields(self):
+            setattr(self, f.name, f.default)
+
 
 # --- chance level, reported scores --------------------------------------------------
 
@@ -1029,6 +1033,7 @@ def align_vectors(
     """
     config = config or AlignerConfig()
     stats = stats if stats is not None else AlignStats()
+    stats.reset()  # the caller's object describes this document only
     n, m = len(src_vecs), len(tgt_vecs)
     if n == 0 or m == 0:
         return [RawBead((i,), (), 0.0, 0.0) for i in range(n)] + [RawBead((), (j,), 0.0, 0.0) for j in range(m)]
