@@ -178,6 +178,15 @@ def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, cap
     code, out, _ = run_main_output(args, capsys, monkeypatch)
     assert code == 0 and json.loads(out)["strict_f1"] == 1.0
     assert json.loads(out)["test_beads"] == len(beads) + 20  # both documents, pooled
+    (tmp_path / "dev.defr").write_text("\n".join(beads[:10] + ["[99]:[99]"]) + "\n", encoding="utf-8")
+    args = ["eval", "--gold", str(tmp_path / "dev.defr"), "--gold", str(tmp_path / "short.defr"), "--test", str(batch)]
+    code, out, _ = run_main_output([*args, "--per-document"], capsys, monkeypatch)
+    rows = [line for line in out.splitlines() if line.startswith("| dev.defr") or line.startswith("| short.defr")]
+    assert code == 0 and rows[0].startswith("| dev.defr |")  # worst first
+    assert rows[1] == "| short.defr | 1.000 | 1.000 | 1.000 | 1.000 |"
+    code, out, _ = run_main_output([*args, "--per-document", "--json"], capsys, monkeypatch)
+    assert json.loads(out)["documents"]["short.defr"]["strict_f1"] == 1.0
+    assert json.loads(out)["documents"]["dev.defr"]["strict_f1"] < 1.0
     (tmp_path / "missing.defr").write_text(beads[0] + "\n", encoding="utf-8")
     args = ["eval", "--gold", str(gold), "--gold", str(tmp_path / "missing.defr"), "--test", str(batch)]
     code, _, stderr = run_main_output(args, capsys, monkeypatch)

@@ -295,23 +295,38 @@ def batch(
     "--errors", "with_errors", is_flag=True,
     help="Also say what the wrong output beads did: split what gold merges, merged, crossed a border, left out.",
 )  # fmt: skip
+@click.option("--per-document", is_flag=True, help="Also score each document alone, worst first.")
 def evaluate_command(
-    gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool, with_errors: bool
+    gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool, with_errors: bool, per_document: bool
 ) -> None:
     """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
     import json
 
-    from .evaluate import error_breakdown, format_breakdown, format_scores, paired_documents, score
+    from .evaluate import (
+        error_breakdown,
+        format_breakdown,
+        format_per_document,
+        format_scores,
+        paired_documents,
+        score,
+    )
 
     gold_docs, test_docs = paired_documents(gold_paths, test_paths)
     scores = score(gold_docs, test_docs)
     errors = error_breakdown(gold_docs, test_docs) if with_errors else None
+    names = [path.name for path in gold_paths]
     if as_json:
-        click.echo(json.dumps(scores.to_dict() | ({"errors": dict(errors)} if errors is not None else {}), indent=2))
+        report = scores.to_dict() | ({"errors": dict(errors)} if errors is not None else {})
+        if per_document:
+            docs = zip(names, gold_docs, test_docs, strict=True)
+            report["documents"] = {name: score([gold], [test]).to_dict() for name, gold, test in docs}
+        click.echo(json.dumps(report, indent=2))
         return
     click.echo(format_scores(scores))
     if errors is not None:
         click.echo("\n" + format_breakdown(errors))
+    if per_document:
+        click.echo("\n" + format_per_document(names, gold_docs, test_docs))
 
 
 def main() -> None:

@@ -186,6 +186,18 @@ def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[
     return Scores(sp, sr, _f1(sp, sr), lp, lr, _f1(lp, lr), p_total, r_total, p_strict, r_strict, p_lax, r_lax)
 
 
+def format_per_document(names: Sequence[str], gold_docs, test_docs, digits: int = 3) -> str:
+    """A markdown table with one row per document (each scored alone), worst strict F1 first."""
+    rows = [(name, score([gold], [test])) for name, gold, test in zip(names, gold_docs, test_docs, strict=True)]
+    lines = ["| document | strict P | strict R | strict F1 | lax F1 |", "|---|---|---|---|---|"]
+    for name, s in sorted(rows, key=lambda row: (row[1].strict_f1, row[0])):
+        lines.append(
+            f"| {name} | {s.strict_precision:.{digits}f} | {s.strict_recall:.{digits}f} "
+            f"| {s.strict_f1:.{digits}f} | {s.lax_f1:.{digits}f} |"
+        )
+    return "\n".join(lines)
+
+
 def format_scores(scores: Scores, digits: int = 4) -> str:
     """A two-row markdown table of the scores."""
     rows = [("strict", scores.strict_precision, scores.strict_recall, scores.strict_f1)]
