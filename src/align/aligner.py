@@ -458,6 +458,21 @@ def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_co
 
 
 @njit(cache=True)
+def _block_allowed(cum, start, stop):  # pragma: no cover - jitted
+    """Whether positions start..stop-1 of one side may be one side of a bead.
+
+    Not across a non-content segment (a heading, a trailer) that separates them, nor holding
+    a segment and its repeat: the repeat is an unaligned bead of its own.
+    """
+    if cum[2, stop] - cum[2, start + 1] > 0:
+        return False
+    for r in range(start, stop - 1):  # noqa: SIM110 (numba compiles no generator in all())
+        if r + cum[4, r + 1] < stop:
+            return False
+    return True
+
+
+@njit(cache=True)
 def _skip_gain(p, cum, params):  # pragma: no cover - jitted
     """Gain of leaving position p-1 unaligned: free for the repeat of a segment just before it."""
     if cum[5, p] > 0.0:
@@ -492,16 +507,8 @@ def _bead_gain(
     if a == 0:
         return _skip_gain(j, tgt_cum, params), 0.0
     merged = a + b > 2
-    # a merge may not span a non-content segment (a heading, a trailer) that separates its parts
-    if src_cum[2, i] - src_cum[2, i - a + 1] > 0 or tgt_cum[2, j] - tgt_cum[2, j - b + 1] > 0:
+    if not (_block_allowed(src_cum, i - a, i) and _block_allowed(tgt_cum, j - b, j)):
         return -np.inf, 0.0
-    # nor hold a segment and its repeat: the repeat is an unaligned bead of its own
-    for r in range(i - a, i - 1):
-        if r + src_cum[4, r + 1] < i:
-            return -np.inf, 0.0
-    for c in range(j - b, j - 1):
-        if c + tgt_cum[4, c + 1] < j:
-            return -np.inf, 0.0
     local = 0.0
     have_local = False
     if merged and len(override_keys) > 0:
@@ -1101,17 +1108,12 @@ def _join_rule(problem: _Problem, config: AlignerConfig) -> Callable[[Span, Span
     """Whether two neighbouring pairs may become one bead: the same rules as a merge in the DP."""
     max_a, max_b = max(a for a, _ in config.shapes), max(b for _, b in config.shapes)
 
-    def allowed(cum: np.ndarray, ids: tuple[int, ...]) -> bool:
-        start, stop = ids[0], ids[-1] + 1
-        if cum[2, stop] - cum[2, start + 1] > 0:  # a non-content segment between the parts
-            return False
-        return all(r + cum[4, r + 1] >= stop for r in range(start, stop - 1))  # nor a segment and its repeat
-
     def may_join(left: Span, right: Span) -> bool:
         src, tgt = left[0] + right[0], left[1] + right[1]
         if len(src) > max_a or len(tgt) > max_b or len(src) + len(tgt) > _MAX_JOINED:
             return False
-        return allowed(problem.src_cum, src) and allowed(problem.tgt_cum, tgt)
+        src_ok = _block_allowed(problem.src_cum, src[0], src[-1] + 1)
+        return bool(src_ok and _block_allowed(problem.tgt_cum, tgt[0], tgt[-1] + 1))
 
     return may_join
 
