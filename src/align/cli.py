@@ -302,31 +302,25 @@ def evaluate_command(
     """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
     import json
 
-    from .evaluate import (
-        error_breakdown,
-        format_breakdown,
-        format_per_document,
-        format_scores,
-        paired_documents,
-        score,
-    )
+    from . import evaluate
 
-    gold_docs, test_docs = paired_documents(gold_paths, test_paths)
-    scores = score(gold_docs, test_docs)
-    errors = error_breakdown(gold_docs, test_docs) if with_errors else None
-    names = [path.name for path in gold_paths]
+    gold_docs, test_docs = evaluate.paired_documents(gold_paths, test_paths)
+    scores = evaluate.score(gold_docs, test_docs)
+    errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
+    documents = evaluate.per_document([p.name for p in gold_paths], gold_docs, test_docs) if per_document else None
     if as_json:
-        report = scores.to_dict() | ({"errors": dict(errors)} if errors is not None else {})
-        if per_document:
-            docs = zip(names, gold_docs, test_docs, strict=True)
-            report["documents"] = {name: score([gold], [test]).to_dict() for name, gold, test in docs}
+        report: dict = scores.to_dict()
+        if errors is not None:
+            report["errors"] = dict(errors)
+        if documents is not None:
+            report["documents"] = {name: s.to_dict() for name, s in documents.items()}
         click.echo(json.dumps(report, indent=2))
         return
-    click.echo(format_scores(scores))
+    click.echo(evaluate.format_scores(scores))
     if errors is not None:
-        click.echo("\n" + format_breakdown(errors))
-    if per_document:
-        click.echo("\n" + format_per_document(names, gold_docs, test_docs))
+        click.echo("\n" + evaluate.format_breakdown(errors))
+    if documents is not None:
+        click.echo("\n" + evaluate.format_per_document(documents))
 
 
 def main() -> None:

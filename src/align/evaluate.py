@@ -90,16 +90,18 @@ def paired_documents(
     the document whose ``doc_id`` is the gold file's name without its suffix.
     """
     gold_paths, test_paths = [Path(p) for p in gold_paths], [Path(p) for p in test_paths]
-    if len(test_paths) == 1 and test_paths[0].suffix == ".jsonl" and len(gold_paths) >= 1:
+    gold_docs = [read_bead_file(p) for p in gold_paths]
+    if len(test_paths) == 1 and test_paths[0].suffix == ".jsonl":
         docs = beads_from_jsonl(test_paths[0])
-        if len(docs) > 1 or len(gold_paths) > 1:
-            missing = [p.name for p in gold_paths if p.stem not in docs]
-            if missing:
-                raise AlignError(
-                    f"{test_paths[0]} has no document for {', '.join(missing)} (a gold file is matched to the "
-                    f"doc_id of its name without suffix; doc_ids there: {', '.join(sorted(docs)[:10])})"
-                )
-            return [read_bead_file(p) for p in gold_paths], [docs[p.stem] for p in gold_paths]
+        if len(docs) == 1 and len(gold_paths) == 1:  # one document: whatever its doc_id
+            return gold_docs, list(docs.values())
+        missing = [p.name for p in gold_paths if p.stem not in docs]
+        if missing:
+            raise AlignError(
+                f"{test_paths[0]} has no document for {', '.join(missing)} (a gold file is matched to the "
+                f"doc_id of its name without suffix; doc_ids there: {', '.join(sorted(docs)[:10])})"
+            )
+        return gold_docs, [docs[p.stem] for p in gold_paths]
     if len(gold_paths) != len(test_paths):
         raise AlignError(
             f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; "
@@ -114,7 +116,7 @@ def paired_documents(
             test_docs.append(next(iter(docs.values())))
         else:
             test_docs.append(read_bead_file(path))
-    return [read_bead_file(p) for p in gold_paths], test_docs
+    return gold_docs, test_docs
 
 
 @dataclass(frozen=True)
@@ -168,13 +170,17 @@ def _normalise(beads: Iterable[Sequence[Sequence[int]]]) -> list[GoldBead]:
     return [(tuple(int(i) for i in src), tuple(int(j) for j in tgt)) for src, tgt in beads]
 
 
-def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
-    """Strict and lax P/R/F1 of ``test_docs`` against ``gold_docs`` (same order), counts pooled."""
+def _documents(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]):
+    """(gold, test) beads of each document, as tuples of ints; the two lists must match."""
     if len(gold_docs) != len(test_docs):
         raise AlignError(f"{len(gold_docs)} gold documents but {len(test_docs)} test documents")
+    return [(_normalise(gold), _normalise(test)) for gold, test in zip(gold_docs, test_docs, strict=True)]
+
+
+def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
+    """Strict and lax P/R/F1 of ``test_docs`` against ``gold_docs`` (same order), counts pooled."""
     p_total = p_strict = p_lax = r_total = r_strict = r_lax = 0
-    for gold_raw, test_raw in zip(gold_docs, test_docs, strict=True):
-        gold, test = _normalise(gold_raw), _normalise(test_raw)
+    for gold, test in _documents(gold_docs, test_docs):
         total, strict, lax = _hits(gold, test)
         p_total, p_strict, p_lax = p_total + total, p_strict + strict, p_lax + lax
         gold_pairs = [b for b in gold if b[0] and b[1]]
@@ -186,11 +192,16 @@ def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[
     return Scores(sp, sr, _f1(sp, sr), lp, lr, _f1(lp, lr), p_total, r_total, p_strict, r_strict, p_lax, r_lax)
 
 
-def format_per_document(names: Sequence[str], gold_docs, test_docs, digits: int = 3) -> str:
-    """A markdown table with one row per document (each scored alone), worst strict F1 first."""
-    rows = [(name, score([gold], [test])) for name, gold, test in zip(names, gold_docs, test_docs, strict=True)]
+def per_document(names: Sequence[str], gold_docs, test_docs) -> dict[str, Scores]:
+    """Each document scored alone, by name."""
+    documents = _documents(gold_docs, test_docs)
+    return {name: score([gold], [test]) for name, (gold, test) in zip(names, documents, strict=True)}
+
+
+def format_per_document(scores: dict[str, Scores], digits: int = 3) -> str:
+    """A markdown table of ``per_document``: one row per document, worst strict F1 first."""
     lines = ["| document | strict P | strict R | strict F1 | lax F1 |", "|---|---|---|---|---|"]
-    for name, s in sorted(rows, key=lambda row: (row[1].strict_f1, row[0])):
+    for name, s in sorted(scores.items(), key=lambda row: (row[1].strict_f1, row[0])):
         lines.append(
             f"| {name} | {s.strict_precision:.{digits}f} | {s.strict_recall:.{digits}f} "
             f"| {s.strict_f1:.{digits}f} | {s.lax_f1:.{digits}f} |"
@@ -223,11 +234,9 @@ def error_breakdown(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence
     It tells granularity errors (split, merged), which a better model of where translators
     join sentences would fix, from boundary errors and from gap decisions (left out).
     """
-    if len(gold_docs) != len(test_docs):
-        raise AlignError(f"{len(gold_docs)} gold documents but {len(test_docs)} test documents")
     counts: Counter[str] = Counter({kind: 0 for kind in ERROR_KINDS})
-    for gold_raw, test_raw in zip(gold_docs, test_docs, strict=True):
-        gold = [b for b in _normalise(gold_raw) if b[0] or b[1]]
+    for gold_beads, test in _documents(gold_docs, test_docs):
+        gold = [b for b in gold_beads if b[0] or b[1]]
         gold_set = set(gold)
         by_src: dict[int, list[GoldBead]] = defaultdict(list)
         by_tgt: dict[int, list[GoldBead]] = defaultdict(list)
@@ -236,7 +245,7 @@ def error_breakdown(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence
                 by_src[i].append(bead)
             for j in bead[1]:
                 by_tgt[j].append(bead)
-        for src, tgt in set(_normalise(test_raw)) - gold_set:
+        for src, tgt in set(test) - gold_set:
             if not src and not tgt:
                 continue
             touched = {g for i in src for g in by_src[i]} | {g for j in tgt for g in by_tgt[j]}
