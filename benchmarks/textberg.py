@@ -95,6 +95,7 @@ ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
     "− re-embedding plausible merges (second pass)": {"refine": False},
     "+ crossing check (join neighbouring pairs whose border content crosses; off: test .904)": {"crossing_gain": 0.02},
+    "+ border cost inside a sentence (open bracket, lower-case start; off: test .889)": {"border_weight": 0.1},
     "− local margin (global chance level only)": {"local_margin_weight": 0.0},
     "− affine gap (every skip costs .03)": {"gap_extend_penalty": None},
     "− affine gap, flat skip cost .015 (session 1 default)": {"gap_extend_penalty": None, "skip_penalty": 0.015},

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from align.aligner import AlignerConfig, AlignStats, align_vectors
+from align.aligner import AlignerConfig, AlignStats, _full_band, _mirror_joins, _Problem, _sentence_joins, align_vectors
 from align.anchors import anchor_keys, shared_anchors
 from align.errors import AlignError
 from align.evaluate import read_bead_file, score
@@ -251,6 +251,52 @@ def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeli
         assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
     finally:
         pipeline.aligner_config = default
+
+
+def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(pipeline) -> None:
+    """Text+Berg dev: German 31-33 is one sentence cut at the colons of a reference
+    ("… ( « Makalu » , Grenoble-Paris :" / "B.Arthaud ) , das jetzt auch … ( Zürich :" /
+    "Orell Füssli 1956 ) vorliegt , …"), French 68 one sentence: the gold bead is 3-1.
+    By default the DP pairs 31-32 and leaves the tail 33 out; with ``border_weight`` a border
+    inside the open brackets costs, and the 3-1 is found. German 66-68 / French 105-106
+    (another reference cut at "( London :") likewise becomes the gold 3-2."""
+    base = shared("textberg", "dev", "dev.de").with_suffix("")
+    de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()
+    fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()
+    cases = [((26, 37), (62, 72), ((31, 32, 33), (68,))), ((60, 75), (90, 112), ((66, 67, 68), (105, 106)))]
+    default = pipeline.aligner_config
+    try:
+        for (s0, s1), (t0, t1), (gold_src, gold_tgt) in cases:
+            local = (tuple(i - s0 for i in gold_src), tuple(j - t0 for j in gold_tgt))
+            pipeline.aligner_config = AlignerConfig()
+            assert local not in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
+            pipeline.aligner_config = AlignerConfig(border_weight=0.1)
+            assert local in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
+    finally:
+        pipeline.aligner_config = default
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 14), m=st.integers(1, 14), seed=st.integers(0, 10_000))
+def test_border_costs_read_the_same_from_both_ends(n: int, m: int, seed: int) -> None:
+    """The backward DP (which finds plausible merges) runs on the mirrored problem: with the
+    border cost mirrored correctly, both directions reach the same best total."""
+    rng = np.random.default_rng(seed)
+    src, tgt = _random_side(rng, n), _random_side(rng, m)
+    words = ["Ende.", "Anfang (offen", "klein weiter,", "Satz;", "wieder gross."]
+    src_texts = [f"{rng.choice(words)} s{i}" if rng.random() < 0.5 else f"s{i} {rng.choice(words)}" for i in range(n)]
+    tgt_texts = [f"{rng.choice(words)} t{j}" if rng.random() < 0.5 else f"t{j} {rng.choice(words)}" for j in range(m)]
+    src_lens, tgt_lens = rng.integers(5, 80, n).astype(float), rng.integers(5, 80, m).astype(float)
+    config = AlignerConfig(border_weight=0.1, repeats=False)
+    src_joins, tgt_joins = _sentence_joins(src_texts, None), _sentence_joins(tgt_texts, None)
+    assert src_joins.any() or tgt_joins.any() or n + m < 6
+    lo, hi = _full_band(n, m)
+    forward = _Problem(src, tgt, src_lens, tgt_lens, lo, hi, config, None, None, 0.5, None, None, src_joins, tgt_joins)
+    mirrored = _Problem(
+        src[::-1], tgt[::-1], src_lens[::-1], tgt_lens[::-1], lo, hi, config, None, None, 0.5, None, None,
+        _mirror_joins(src_joins), _mirror_joins(tgt_joins),
+    )  # fmt: skip
+    assert forward.forward().best[-1] == pytest.approx(mirrored.forward().best[-1], abs=1e-6)  # float32 sums
 
 
 def test_settings_are_checked_when_made() -> None:

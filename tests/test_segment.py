@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from align.errors import AlignError
 from align.model import Kind
-from align.segment import line_bounds, presegmented, segment, segment_lines, unwrap
+from align.segment import WEAK_CONTINUATION, continuation, line_bounds, presegmented, segment, segment_lines, unwrap
 from conftest import SEED, shared
 
 # class → [(language, text, expected sentences)]. Our own examples, one class per rule.
@@ -660,3 +660,19 @@ def test_presegmented_keeps_one_segment_per_line() -> None:
         (Kind.EMPTY, ""),
         (Kind.TRAILER, "Übersetzt mit Deepl.com"),
     ]
+
+
+def test_continuation_reads_sentences_cut_inside_brackets_and_clauses() -> None:
+    """Lines of Text+Berg dev that the gold joins, and lines it keeps apart."""
+    de = shared("textberg", "dev", "dev.de").read_text(encoding="utf-8").splitlines()
+    fr = shared("textberg", "dev", "dev.fr").read_text(encoding="utf-8").splitlines()
+    # "Das hübsche Buch von Jean Franco ( « Makalu » , Grenoble-Paris :" + "B.Arthaud ) , …"
+    assert continuation(de[31], de[32]) == 1.0
+    # "… 1952 , Augustin Lombard en géologie , Albert Zimmermann en botanique ;" + "1952/53 , …"
+    assert continuation(fr[94], fr[95]) == WEAK_CONTINUATION
+    # an OCR fragment ("h * \"") + "est atteinte rapidement ." (lower case)
+    assert continuation(fr[292], fr[293]) == WEAK_CONTINUATION
+    # two complete German sentences in two gold beads; a bracket opened and closed within one line
+    assert continuation(de[34], de[35]) == 0.0
+    assert continuation("Sherpa-Liste Nr.57 ) und am 11. Mai Kato ( 1953 ) und Higeta.", "Von den vier Zacken") == 0.0
+    assert continuation("", "und weiter") == 0.0

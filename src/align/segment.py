@@ -697,3 +697,38 @@ def clauses(text: str) -> list[str]:
     The unit the flag checks leave out and the aligner moves across a bead border.
     """
     return [c for c in _CLAUSE_END.split(text) if c and c.strip()]
+
+
+_OPEN_BRACKETS, _CLOSE_BRACKETS = "([{", ")]}"
+WEAK_CONTINUATION = 0.2  # lower-case start, a line ending on a comma or semicolon: often, not always
+
+
+def _open_brackets(text: str) -> int:
+    depth = 0
+    for char in text:
+        if char in _OPEN_BRACKETS:
+            depth += 1
+        elif char in _CLOSE_BRACKETS:
+            depth = max(0, depth - 1)
+    return depth
+
+
+def continuation(previous: str, text: str) -> float:
+    """How surely ``text`` is the rest of the sentence ``previous`` began: 1, ``WEAK_CONTINUATION`` or 0.
+
+    Sure: ``previous`` leaves a bracket open (a reference cut at its colon, "( Zürich :" +
+    "Orell Füssli 1956 ) vorliegt ..."). Likely: ``text`` starts in lower case, or
+    ``previous`` ends on a comma or semicolon (French lines cut at every semicolon, OCR and
+    PDF line breaks). Text+Berg dev: a bracket left open joins the next line in the gold
+    18 times out of 19, the weak signs 68 of 107 times, a line with neither 129 of 894.
+    A line starting with closing punctuation is no such sign there, a colon neither.
+    """
+    before, after = previous.rstrip(), text.lstrip()
+    if not before or not after:
+        return 0.0
+    if _open_brackets(before) > 0:
+        return 1.0
+    first = after[0]
+    if before[-1] in ",;" or (first.isalpha() and first.islower()):
+        return WEAK_CONTINUATION
+    return 0.0
