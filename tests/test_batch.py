@@ -26,7 +26,7 @@ import pytest
 from align.batch import DocSpec, iter_documents, iter_manifest, part_name, validate_documents
 from align.errors import AlignError
 from align.read import decode, read_text
-from conftest import shared
+from conftest import run_main, shared
 
 WMT = ("deen", "wmt20_newstest2020_ende.tsv")
 SMALL_DOCS = ("guardian.260755", "abcnews.364001", "aj-english.8643")
@@ -178,6 +178,10 @@ def test_malformed_manifest_rows_name_their_line(tmp_path: Path) -> None:
     manifest.write_text("id\tsource\ttarget\n", encoding="utf-8")
     with pytest.raises(AlignError, match="missing doc_id, src, tgt"):
         list(iter_manifest(manifest))
+    # a second doc_id column was ignored: its ids (here "b") silently lost
+    manifest.write_text("doc_id\tdoc_id\tsrc\ttgt\na\tb\ta.en\ta.de\n", encoding="utf-8")
+    with pytest.raises(AlignError, match="manifest header names doc_id more than once"):
+        list(iter_manifest(manifest))
 
 
 def test_manifest_paths_are_relative_to_the_manifest_and_crlf_is_fine(tmp_path: Path) -> None:
@@ -202,6 +206,21 @@ def test_directory_of_pairs(tmp_path: Path) -> None:
         ("b", "b.en.txt", "b.de.txt"),
         ("c", "c.en.txt", "c.de.txt"),  # listed although c.de.txt is missing: it fails with that reason
     ]
+
+
+TINY_DE = "Die Katze saß auf der Matte.\nEs war ein sonniger Tag.\n"
+
+
+def test_upper_case_language_codes_find_the_files_of_a_directory(tmp_path: Path, capsys, monkeypatch) -> None:
+    # "--src-lang EN" looked for *.EN.txt and found none; the outputs would have said "EN"
+    (tmp_path / "in").mkdir()
+    for lang, text in (("en", "The cat sat on the mat.\nIt was a sunny day.\n"), ("de", TINY_DE)):
+        (tmp_path / "in" / f"cat.{lang}.txt").write_text(text, encoding="utf-8")
+    args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--src-lang", "EN", "-q"]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 0 and stderr == ""
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["language_pairs"] == {"en-de": 1} and summary["pairs"] == 2
 
 
 def test_duplicate_manifest_exits_2_before_loading_a_model(tmp_path: Path) -> None:

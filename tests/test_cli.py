@@ -74,6 +74,10 @@ def test_missing_output_option() -> None:
         (("--aligner", "skip_penalty=lots"), "skip_penalty must be a number, not 'lots'"),
         (("--aligner", "skip_penalty=-0.1"), "skip_penalty must be a number ≥ 0, not -0.1"),
         (("--aligner", "local_margin_weight=2"), "local_margin_weight must be a number from 0 to 1"),
+        # inf was taken: the DP's sums became NaN ("internal error") or every sentence was left unaligned
+        (("--aligner", "skip_penalty=inf"), "skip_penalty must be a number ≥ 0, not inf"),
+        (("--aligner", "merge_penalty=inf"), "merge_penalty must be a number ≥ 0, not inf"),
+        (("--flag-threshold", "omission=-inf"), "threshold of 'omission' must be a finite number, not -inf"),
         (("--aligner", "knn=2.5"), "knn must be a whole number"),
         (("--aligner", "refine=maybe"), "refine is true or false"),
         (("--flag-threshold", "omission"), "must look like TYPE=VALUE"),
@@ -191,3 +195,89 @@ def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, cap
     args = ["eval", "--gold", str(gold), "--gold", str(tmp_path / "missing.defr"), "--test", str(batch)]
     code, _, stderr = run_main_output(args, capsys, monkeypatch)
     assert code == 2 and "has no document for missing.defr" in stderr and "Traceback" not in stderr
+
+
+# --- inputs found to end in a traceback, a hang or a silent loss -------------------------------
+
+EN = "The cat sat on the mat.\nIt was a sunny day.\n"
+DE = "Die Katze saß auf der Matte.\nEs war ein sonniger Tag.\n"
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[str, str]:
+    """A two-sentence English document and its German translation."""
+    (tmp_path / "cat.en.txt").write_text(EN, encoding="utf-8")
+    (tmp_path / "cat.de.txt").write_text(DE, encoding="utf-8")
+    return str(tmp_path / "cat.en.txt"), str(tmp_path / "cat.de.txt")
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_output_directory_that_is_a_file_is_refused_at_once(
+    tmp_path: Path, pair: tuple[str, str], command: str, capsys, monkeypatch
+) -> None:
+    # was: the whole alignment, then "internal error: FileExistsError", exit 3
+    (tmp_path / "manifest.tsv").write_text(f"doc_id\tsrc\ttgt\ncat\t{pair[0]}\t{pair[1]}\n", encoding="utf-8")
+    inputs = list(pair) if command == "run" else [str(tmp_path / "manifest.tsv")]
+    code, stderr = run_main([command, *inputs, "-o", pair[0]], capsys, monkeypatch)
+    assert code == 2 and "Traceback" not in stderr and "is a file" in stderr
+    assert Path(pair[0]).read_text(encoding="utf-8") == EN
+
+
+def test_output_directory_below_a_file_fails_cleanly(pair: tuple[str, str], capsys, monkeypatch) -> None:
+    code, stderr = run_main(["run", *pair, "-o", f"{pair[0]}/out", "-q"], capsys, monkeypatch)
+    assert code == 2 and stderr == f"align: error: {pair[0]}/out: cannot write the outputs (Not a directory)\n"
+
+
+def test_run_refuses_a_huge_line_instead_of_embedding_it_for_minutes(
+    tmp_path: Path, pair: tuple[str, str], capsys, monkeypatch
+) -> None:
+    # a 2 MB line with no sentence end kept `align run` busy for more than five minutes
+    huge = tmp_path / "huge.txt"
+    huge.write_text(" ".join(["word"] * 4_000) + "\n", encoding="utf-8")  # 19,999 characters
+    code, stderr = run_main(["run", str(huge), pair[1], "-o", str(tmp_path / "o")], capsys, monkeypatch)
+    assert code == 2 and stderr.count("\n") == 1
+    assert "segment 0 is 19,999 characters long with no sentence boundary (limit 10,000" in stderr
+    assert not (tmp_path / "o").exists()
+    args = ["run", *pair, "-o", str(tmp_path / "o"), "--max-segment-chars", "0"]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 2 and "0 is not in the range x>=1" in stderr
+
+
+def test_language_codes_are_case_insensitive(tmp_path: Path, pair: tuple[str, str], capsys, monkeypatch) -> None:
+    # "EN"/"DE" were accepted but labelled the outputs "EN"/"DE", with a warning on stderr
+    args = ["run", *pair, "--src-lang", "EN", "--tgt-lang", "DE", "-o", str(tmp_path / "o"), "-q"]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 0 and stderr == ""
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["languages"] == {"src": "en", "tgt": "de"} and summary["pairs"] == 2
+
+
+def test_eval_reads_bom_files_and_refuses_undecodable_or_empty_ones(tmp_path: Path, capsys, monkeypatch) -> None:
+    gold, jsonl = tmp_path / "gold.txt", tmp_path / "alignments.jsonl"
+    gold.write_bytes(b"\xef\xbb\xbf[0]:[0]\r\n[1]:[1]\r\n")  # Notepad's UTF-8 with BOM and CRLF
+    records = [{"doc_id": "d", "src_ids": [i], "tgt_ids": [i]} for i in (0, 1)]
+    jsonl.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in records).encode())
+    code, out, _ = run_main_output(["eval", "--gold", str(gold), "--test", str(jsonl), "--json"], capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["strict_f1"] == 1.0
+    jsonl.write_bytes(b"\xff\xfe{\x00")  # was: "internal error: UnicodeDecodeError", exit 3
+    code, stderr = run_main(["eval", "--gold", str(gold), "--test", str(jsonl)], capsys, monkeypatch)
+    assert code == 2 and stderr.startswith(f"align: error: cannot read {jsonl}: 'utf-8' codec can't decode")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")  # was: scored, all zeros, exit 0
+    for args in (["--gold", str(gold), "--test", str(empty)], ["--gold", str(empty), "--test", str(gold)]):
+        code, stderr = run_main(["eval", *args], capsys, monkeypatch)
+        assert code == 2 and stderr == f"align: error: bead file {empty} holds no beads\n"
+
+
+def test_eval_per_document_keeps_gold_files_of_the_same_name(tmp_path: Path, capsys, monkeypatch) -> None:
+    # was: one row per file name, so the second doc.txt silently replaced the first
+    for folder, beads in (("a", "[0]:[0]\n[1]:[1]\n"), ("b", "[0]:[1]\n[1]:[0]\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "doc.txt").write_text(beads, encoding="utf-8")
+    test = tmp_path / "test.txt"
+    test.write_text("[0]:[0]\n[1]:[1]\n", encoding="utf-8")
+    a, b = str(tmp_path / "a" / "doc.txt"), str(tmp_path / "b" / "doc.txt")
+    args = ["eval", "--gold", a, "--gold", b, "--test", str(test), "--test", str(test), "--per-document", "--json"]
+    code, out, _ = run_main_output(args, capsys, monkeypatch)
+    documents = json.loads(out)["documents"]
+    assert code == 0 and {name: s["strict_f1"] for name, s in documents.items()} == {a: 1.0, b: 0.0}

@@ -63,6 +63,18 @@ def test_beads_from_jsonl(tmp_path: Path) -> None:
     path.write_text("not json\n", encoding="utf-8")
     with pytest.raises(AlignError, match="line 1"):
         beads_from_jsonl(path)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(AlignError, match=r"holds no alignments\.jsonl records"):
+        beads_from_jsonl(path)
+
+
+@pytest.mark.parametrize("ids", ['"01"', "[1.7]", "[true]", "[-1]", "3", "[[1]]"])
+def test_jsonl_ids_that_are_not_whole_numbers_are_refused(tmp_path: Path, ids: str) -> None:
+    # int() read "01" as the ids 0 and 1, 1.7 as 1 and true as 1: a wrong score, no error
+    path = tmp_path / "alignments.jsonl"
+    path.write_text(f'{{"doc_id": "a", "src_ids": {ids}, "tgt_ids": [0]}}\n', encoding="utf-8")
+    with pytest.raises(AlignError, match=r"line 1: .*src_ids must be a list of whole numbers ≥ 0"):
+        beads_from_jsonl(path)
 
 
 def test_document_count_mismatch() -> None:

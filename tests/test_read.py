@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from align import read
 from align.errors import AlignError
-from align.read import doc_id_for, load_document, split_languages
+from align.read import doc_id_for, load_document, read_text, split_languages
 from conftest import SEED, shared
 
 
@@ -48,6 +49,21 @@ def test_crlf_and_bom_are_normalised_and_offsets_hold(tmp_path: Path) -> None:
         assert "\r" not in side.text
         for seg in side.segments:
             assert side.text[seg.start : seg.end] == seg.text
+
+
+def test_language_codes_in_upper_case_are_found() -> None:
+    # was: "--src-lang DE not found; the file holds en and de"
+    doc = load_document(SEED, src_lang="DE", tgt_lang="EN")
+    assert (doc.source.lang, doc.target.lang) == ("de", "en")
+    assert doc.source.segments[0].text.startswith("Putin nimmt nach historischem Treffen")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_input_is_refused_at_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a device reports size 0, so the size check passed and reading ran until memory ran out
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 2**20)  # the real limit (256 MiB) works the same, slower
+    with pytest.raises(AlignError, match=r"^/dev/zero: more than 1 MiB to read; the limit is 1 MiB a file$"):
+        read_text("/dev/zero")
 
 
 def test_one_language_only_is_refused(tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -139,7 +140,9 @@ class AlignerConfig:
             value = getattr(self, name)
             if value is None and name == "gap_extend_penalty":
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            # finite only: an infinite penalty or weight turns the DP's sums into inf - inf = NaN
+            finite = isinstance(value, int | float) and math.isfinite(value)
+            if isinstance(value, bool) or not finite or not low <= value <= high:
                 allowed = f"≥ {low:g}" if high == _INF else f"from {low:g} to {high:g}"
                 raise AlignError(f"aligner setting {name} must be a number {allowed}, not {value!r}")
         for name in ("repeats", "refine"):

@@ -127,7 +127,11 @@ def iter_manifest(path: Path, src_lang: str | None = None, tgt_lang: str | None 
                 f"{path}: manifest header must name the columns doc_id, src, tgt (tab-separated); "
                 f"missing {', '.join(missing)}"
             )
-        column = {name: header.index(name) for name in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS) if name in header}
+        known = (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)
+        repeated = [c for c in known if header.count(c) > 1]
+        if repeated:  # only the first would be read: the other column's cells lost without a word
+            raise AlignError(f"{path}: manifest header names {', '.join(repeated)} more than once")
+        column = {name: header.index(name) for name in known if name in header}
         line_no = 1
         while True:
             try:
@@ -281,14 +285,19 @@ def record_failure(parts_dir: Path, spec: DocSpec, reason: str) -> DocOutcome:
     return DocOutcome(spec.doc_id, False, reason)
 
 
-def check_limits(doc: Document, limits: Limits) -> None:
+def check_segment_lengths(doc: Document, max_chars: int) -> None:
+    """Refuse a segment the encoder would take minutes over (a huge line with no sentence end)."""
     for side_name, side in (("source", doc.source), ("target", doc.target)):
         for seg in side.segments:
-            if seg.is_content and len(seg.text) > limits.max_segment_chars:
+            if seg.is_content and len(seg.text) > max_chars:
                 raise AlignError(
                     f"{side_name} ({side.lang}) segment {seg.id} is {len(seg.text):,} characters long with no "
-                    f"sentence boundary (limit {limits.max_segment_chars:,}; see --max-segment-chars)"
+                    f"sentence boundary (limit {max_chars:,}; see --max-segment-chars)"
                 )
+
+
+def check_limits(doc: Document, limits: Limits) -> None:
+    check_segment_lengths(doc, limits.max_segment_chars)
     n, m = len(doc.source.content_ids()), len(doc.target.content_ids())
     if n * m > limits.max_dp_cells:
         raise AlignError(

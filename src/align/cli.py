@@ -19,11 +19,13 @@ from .export import write_run
 from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
-from .read import decode, read_text
+from .read import decode, language_code, read_text
 from .segment import segment as segment_text
 from .segment import unwrap
 
 EXIT_INPUT = 2
+# an existing file given as the output directory is refused before any work (exit 2)
+OUTDIR = click.Path(file_okay=False, path_type=Path)
 
 
 def _fail(message: str) -> None:
@@ -62,6 +64,17 @@ def settings_options(command):
     return command
 
 
+# The encoder's time grows with a text's length: one 2 MB line with no sentence boundary
+# kept `run` busy for many minutes. `run` refuses such a document; `batch` lists it in errors.tsv.
+max_segment_chars_option = click.option(
+    "--max-segment-chars",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="A document with a longer sentence (e.g. a huge line with no punctuation) fails with this reason.",
+)
+
+
 def build_settings(
     aligner_options: tuple[str, ...], max_merge: int | None, no_flags: tuple[str, ...], flag_thresholds: tuple[str, ...]
 ) -> tuple[AlignerConfig, FlagConfig]:
@@ -76,7 +89,7 @@ def build_settings(
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.argument("file2", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("-o", "--output", "outdir", required=True, type=OUTDIR, help="Output directory.")
 @click.option("--model", default=None, help="sentence-transformers model name or path (default: bundled e5-small).")
 @click.option("--src-lang", default=None, help="Source language (ISO 639-1); in a mixed file, the source side.")
 @click.option("--tgt-lang", default=None, help="Target language (ISO 639-1).")
@@ -92,6 +105,7 @@ def build_settings(
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@max_segment_chars_option
 @settings_options
 def run(
     file: Path,
@@ -107,12 +121,15 @@ def run(
     quiet: bool,
     batch_size: int = 64,
     device: str = "auto",
+    max_segment_chars: int = 10_000,
     aligner_options: tuple[str, ...] = (),
     max_merge: int | None = None,
     no_flags: tuple[str, ...] = (),
     flag_thresholds: tuple[str, ...] = (),
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
+    from .batch import check_segment_lengths
+
     started = time.perf_counter()
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     pipeline = Pipeline(
@@ -123,6 +140,7 @@ def run(
         doc = pipeline.load(
             file, file2, src_lang=src_lang, tgt_lang=tgt_lang, presegmented_input=presegmented, doc_id=doc_id
         )
+        check_segment_lengths(doc, max_segment_chars)
         alignment = pipeline.align_document(doc)
         run_info = {
             "model": pipeline.model_name,
@@ -168,10 +186,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
             _fail("standard input is empty")
     else:
         text = read_text(file)
-    if lang:
-        langid.to_language(lang)
-    else:
-        lang = langid.detect(text)[0] or "en"
+    lang = language_code(lang) or langid.detect(text)[0] or "en"
     for seg in segment_text(text, lang, rejoin=rejoin):
         line = unwrap(seg.text)
         click.echo(f"{seg.kind.value}\t{line}" if kinds else line)
@@ -179,7 +194,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
 
 @cli.command()
 @click.argument("manifest", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("-o", "--output", "outdir", required=True, type=OUTDIR, help="Output directory.")
 @click.option("-j", "--jobs", default=1, show_default=True, help="Worker processes (each loads the model once).")
 @click.option(
     "--formats",
@@ -195,16 +210,12 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
 @click.option("--presegmented", is_flag=True, help="All files hold one segment per line; nothing is split.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
 @click.option("--docs-per-task", default=4, show_default=True, help="Documents embedded together in one model call.")
-@click.option(
-    "--max-segment-chars",
-    default=10_000,
-    show_default=True,
-    help="A document with a longer sentence (e.g. a huge line with no punctuation) fails with this reason.",
-)
+@max_segment_chars_option
 @click.option(
     "--max-dp-cells",
     default=4_000_000,
     show_default=True,
+    type=click.IntRange(min=1),
     help="A document whose source × target sentence count exceeds this fails (the aligner's memory grows with it).",
 )
 @click.option(
@@ -250,9 +261,7 @@ def batch(
     """
     from .batch import BatchOptions, Limits, parse_formats, run_batch
 
-    for code in (src_lang, tgt_lang):
-        if code:
-            langid.to_language(code)
+    src_lang, tgt_lang = language_code(src_lang), language_code(tgt_lang)
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     options = BatchOptions(
         aligner=aligner_config,
@@ -307,7 +316,9 @@ def evaluate_command(
     gold_docs, test_docs = evaluate.paired_documents(gold_paths, test_paths)
     scores = evaluate.score(gold_docs, test_docs)
     errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
-    documents = evaluate.per_document([p.name for p in gold_paths], gold_docs, test_docs) if per_document else None
+    # a document is named by its gold file; the path where two folders hold the same file name
+    names = [p.name if [q.name for q in gold_paths].count(p.name) == 1 else str(p) for p in gold_paths]
+    documents = evaluate.per_document(names, gold_docs, test_docs) if per_document else None
     if as_json:
         report: dict = scores.to_dict()
         if errors is not None:

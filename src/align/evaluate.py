@@ -49,10 +49,13 @@ def parse_bead_lines(lines: Iterable[str], name: str = "input") -> list[GoldBead
 def read_bead_file(path: str | Path) -> list[GoldBead]:
     """Read a Vecalign/Bertalign-style bead file (one ``[i, j]:[k]`` bead per line)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is not part of the first bead
     except (OSError, UnicodeDecodeError) as e:
         raise AlignError(f"cannot read bead file {path}: {e}") from None
-    return parse_bead_lines(text.splitlines(), str(path))
+    beads = parse_bead_lines(text.splitlines(), str(path))
+    if not beads:  # scoring it would print zeros as if it were a real (bad) alignment
+        raise AlignError(f"bead file {path} holds no beads")
+    return beads
 
 
 def beads_from_alignment(alignment: Alignment) -> list[GoldBead]:
@@ -60,23 +63,33 @@ def beads_from_alignment(alignment: Alignment) -> list[GoldBead]:
     return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
 
 
+def _record_ids(record: dict, key: str) -> tuple[int, ...]:
+    """A record's segment ids: a list of whole numbers ≥ 0 (``int()`` would take "12" as [1, 2], 1.7 as 1)."""
+    ids = record[key]
+    if not isinstance(ids, list) or not all(type(i) is int and i >= 0 for i in ids):
+        raise ValueError(f"{key} must be a list of whole numbers ≥ 0, not {json.dumps(ids)[:60]}")
+    return tuple(ids)
+
+
 def beads_from_jsonl(path: str | Path) -> dict[str, list[GoldBead]]:
     """doc_id → beads, from an ``alignments.jsonl`` written by ``align run`` or ``align batch``."""
     docs: dict[str, list[GoldBead]] = {}
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
-                    bead = (tuple(int(i) for i in record["src_ids"]), tuple(int(j) for j in record["tgt_ids"]))
+                    bead = (_record_ids(record, "src_ids"), _record_ids(record, "tgt_ids"))
                     doc_id = str(record["doc_id"])
                 except (ValueError, KeyError, TypeError) as e:
                     raise AlignError(f"{path}, line {number}: not an alignments.jsonl record ({e})") from None
                 docs.setdefault(doc_id, []).append(bead)
-    except OSError as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise AlignError(f"cannot read {path}: {e}") from None
+    if not docs:
+        raise AlignError(f"{path} holds no alignments.jsonl records")
     return docs
 
 
@@ -193,9 +206,14 @@ def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[
 
 
 def per_document(names: Sequence[str], gold_docs, test_docs) -> dict[str, Scores]:
-    """Each document scored alone, by name."""
+    """Each document scored alone, by name (a repeated name gets " #2", " #3": no row may vanish)."""
     documents = _documents(gold_docs, test_docs)
-    return {name: score([gold], [test]) for name, (gold, test) in zip(names, documents, strict=True)}
+    seen: Counter[str] = Counter()
+    scores: dict[str, Scores] = {}
+    for name, (gold, test) in zip(names, documents, strict=True):
+        seen[name] += 1
+        scores[name if seen[name] == 1 else f"{name} #{seen[name]}"] = score([gold], [test])
+    return scores
 
 
 def format_per_document(scores: dict[str, Scores], digits: int = 3) -> str:

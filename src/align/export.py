@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import AlignError
 from .flags import summarize
 from .model import Alignment
 
@@ -165,15 +166,18 @@ def write_run(
     """
     export_start = time.perf_counter()
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_jsonl([alignment], out / "alignments.jsonl")
-    write_tsv([alignment], out / "corpus.tsv")
-    seconds = run_info.setdefault("seconds", {})
-    seconds["export"] = round(time.perf_counter() - export_start, 4)
-    if started is not None:
-        seconds["total"] = round(time.perf_counter() - started, 4)
-    summary = document_summary(alignment) | run_info
-    _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
+    try:  # a parent that is a file, a read-only or full disk: the user's to fix, said in one line
+        out.mkdir(parents=True, exist_ok=True)
+        write_jsonl([alignment], out / "alignments.jsonl")
+        write_tsv([alignment], out / "corpus.tsv")
+        seconds = run_info.setdefault("seconds", {})
+        seconds["export"] = round(time.perf_counter() - export_start, 4)
+        if started is not None:
+            seconds["total"] = round(time.perf_counter() - started, 4)
+        summary = document_summary(alignment) | run_info
+        _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
+    except OSError as e:
+        raise AlignError(f"{out}: cannot write the outputs ({e.strerror or e})") from None
     return summary
 
 

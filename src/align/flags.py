@@ -12,6 +12,7 @@ language-identification confidence).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -94,8 +95,8 @@ class FlagConfig:
         _check_types(self.enabled)
         _check_types(self.thresholds)
         for name, value in self.thresholds.items():
-            if not isinstance(value, int | float) or value != value:
-                raise AlignError(f"threshold of {name!r} must be a number, not {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise AlignError(f"threshold of {name!r} must be a finite number, not {value!r}")
 
     def threshold(self, flag_type: str) -> float:
         if flag_type in self.thresholds:

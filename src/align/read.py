@@ -109,13 +109,18 @@ def read_text(path: str | Path) -> str:
         raise AlignError(f"{p}: no such file")
     if p.is_dir():
         raise AlignError(f"{p}: is a directory, not a text file")
+    too_big = f"the limit is {MAX_FILE_BYTES // 2**20} MiB a file"
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB a file")
-        data = p.read_bytes()
+            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; {too_big}")
+        # read no more than the limit: a device or pipe (/dev/zero) reports size 0 and never ends
+        with open(p, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise AlignError(f"{p}: cannot read ({e.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise AlignError(f"{p}: more than {MAX_FILE_BYTES // 2**20} MiB to read; {too_big}")
     text = decode(data, str(p))
     if not text.strip():
         raise AlignError(f"{p}: file is empty" if not data else f"{p}: file holds only white space")
@@ -181,10 +186,21 @@ def split_languages(
     raise AlignError(f"{name}: --src-lang {src_lang} not found; the file holds {first} and {second}")
 
 
+def language_code(code: str | None) -> str | None:
+    """A user-given language code, checked and in lower case ("DE" → "de"); None when not given.
+
+    Lower case because everything downstream compares codes with detected ones and with
+    file names (``report.de.txt``), and labels the outputs with them."""
+    if not code:
+        return None
+    langid.to_language(code)  # validates the code
+    return code.lower()
+
+
 def detect_file_language(text: str, given: str | None) -> str:
-    if given:
-        langid.to_language(given)  # validates the code
-        return given
+    code = language_code(given)
+    if code:
+        return code
     lang, _ = langid.detect(text)
     return lang or "en"
 
@@ -200,9 +216,7 @@ def load_document(
 ) -> Document:
     """Read and segment one document: a mixed-language file, or a source and a target file."""
     doc_id = doc_id or doc_id_for(path)
-    for code in (src_lang, tgt_lang):
-        if code:
-            langid.to_language(code)
+    src_lang, tgt_lang = language_code(src_lang), language_code(tgt_lang)
     if path2 is None:
         if presegmented_input:
             raise AlignError("--presegmented needs two files, source and target")
