@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -221,6 +222,33 @@ def test_output_directory_that_is_a_file_is_refused_at_once(
     code, stderr = run_main([command, *inputs, "-o", pair[0]], capsys, monkeypatch)
     assert code == 2 and "Traceback" not in stderr and "is a file" in stderr
     assert Path(pair[0]).read_text(encoding="utf-8") == EN
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("-o", ""), "the output directory must not be empty"),  # was: wrote into the current directory
+        (("-o", "OUT", "--jobs", "0"), "0 is not in the range x>=1"),
+    ],
+)
+def test_empty_output_path_and_zero_jobs_are_refused(
+    tmp_path: Path, args: tuple[str, ...], needle: str, capsys, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stderr = run_main(["batch", str(tmp_path), *args], capsys, monkeypatch)
+    assert code == 2 and needle in stderr and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_more_jobs_than_cpus_are_capped(tmp_path: Path, pair: tuple[str, str], capsys, monkeypatch) -> None:
+    # was: 500 worker processes, each loading the model, until memory ran out
+    cpus = os.cpu_count() or 1
+    (tmp_path / "manifest.tsv").write_text(f"doc_id\tsrc\ttgt\ncat\t{pair[0]}\t{pair[1]}\n", encoding="utf-8")
+    args = ["batch", str(tmp_path / "manifest.tsv"), "-o", str(tmp_path / "o"), "--jobs", "500", "-q"]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 0 and f"--jobs 500 is more than this machine's {cpus} CPUs; using {cpus}" in stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["jobs"] == cpus and summary["pairs"] == 2
 
 
 def test_output_directory_below_a_file_fails_cleanly(pair: tuple[str, str], capsys, monkeypatch) -> None:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -656,6 +656,10 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
         raise AlignError(f"--jobs must be at least 1, not {options.jobs}")
     if options.docs_per_task < 1:
         raise AlignError(f"--docs-per-task must be at least 1, not {options.docs_per_task}")
+    cpus = os.cpu_count() or 1
+    if options.jobs > cpus:  # each worker loads the model: workers beyond the cores add memory, not speed
+        stream.write(f"align: --jobs {options.jobs} is more than this machine's {cpus} CPUs; using {cpus}\n")
+        options = replace(options, jobs=cpus)
 
     def specs() -> Iterator[DocSpec]:
         return iter_documents(source, options.src_lang, options.tgt_lang)

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,8 +25,22 @@ from .segment import segment as segment_text
 from .segment import unwrap
 
 EXIT_INPUT = 2
-# an existing file given as the output directory is refused before any work (exit 2)
-OUTDIR = click.Path(file_okay=False, path_type=Path)
+
+
+class OutputDirectory(click.Path):
+    """An output directory: an existing file is refused before any work (exit 2), and so is an
+    empty path (it would mean the current directory, which is seldom what was meant)."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the output directory must not be empty", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+OUTDIR = OutputDirectory()
 
 
 def _fail(message: str) -> None:
@@ -195,7 +210,14 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
 @cli.command()
 @click.argument("manifest", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outdir", required=True, type=OUTDIR, help="Output directory.")
-@click.option("-j", "--jobs", default=1, show_default=True, help="Worker processes (each loads the model once).")
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes (each loads the model once; at most the number of CPUs).",
+)
 @click.option(
     "--formats",
     default="tsv,jsonl",
