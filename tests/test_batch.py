@@ -452,3 +452,30 @@ def test_a_worker_that_dies_is_replaced_and_its_documents_retried(tmp_path: Path
     records = [json.loads(line) for line in (outdir / "alignments.jsonl").read_text(encoding="utf-8").splitlines()]
     assert doc_runs([r["doc_id"] for r in records]) == list(docs)
     assert read_tsv(outdir / "errors.tsv").empty
+
+
+@pytest.mark.parametrize("damage", ["truncate", "not_json", "no_summary"])
+def test_a_damaged_part_file_is_named_and_realigned_once_deleted(
+    tmp_path: Path, damage: str, capsys, monkeypatch
+) -> None:
+    # was: "internal error: JSONDecodeError", exit 3, on every later run of the same command
+    (tmp_path / "in").mkdir()
+    for lang, text in (("en", "The cat sat on the mat.\nIt was a sunny day.\n"), ("de", TINY_DE)):
+        (tmp_path / "in" / f"cat.{lang}.txt").write_text(text, encoding="utf-8")
+    args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--src-lang", "en", "-q"]
+    assert run_main(args, capsys, monkeypatch) == (0, "")
+    (part,) = (tmp_path / "out" / "parts").glob("*.jsonl")
+    lines = part.read_text(encoding="utf-8").splitlines(keepends=True)
+    damaged = {
+        "truncate": "".join(lines)[: len(lines[0]) + 20],  # a bead line cut short
+        "not_json": lines[0] + "<html>\n",
+        "no_summary": '{"doc_id": "cat"}\n' + "".join(lines[1:]),
+    }[damage]
+    part.write_text(damaged, encoding="utf-8")
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 2 and stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert stderr.startswith(f"align: error: {part}: damaged part file (") and "delete it and run" in stderr
+    part.unlink()
+    assert run_main(args, capsys, monkeypatch) == (0, "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["pairs"] == 2 and summary["documents"]["succeeded"] == 1

@@ -702,9 +702,43 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
 # --- merging --------------------------------------------------------------------------
 
 
+_DAMAGE = (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError)
+
+
+def _damaged(path: Path, error: Exception) -> AlignError:
+    """A part file truncated or edited outside align (they are written atomically): one clear line."""
+    return AlignError(
+        f"{path}: damaged part file ({type(error).__name__}: {error}); "
+        "delete it and run the same command again to realign that document"
+    )
+
+
+_PART_SUMMARY_KEYS = ("languages", "segments", "beads", "flags", "pairs", "uncovered_segments")
+
+
 def _read_summary(part_path: Path) -> dict[str, Any]:
-    with open(part_path, encoding="utf-8") as f:
-        return json.loads(f.readline())["summary"]
+    """The first line of a part file: the document's summary."""
+    try:
+        with open(part_path, encoding="utf-8") as f:
+            summary = json.loads(f.readline())["summary"]
+        missing = [key for key in _PART_SUMMARY_KEYS if key not in summary]
+        if missing or not {"src", "tgt"} <= set(summary["languages"]):
+            raise KeyError(", ".join(missing) or "languages")
+        return summary
+    except _DAMAGE as e:
+        raise _damaged(part_path, e) from None
+
+
+def _part_beads(part_path: Path) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """The bead lines after a part file's summary: (line, record, corpus.tsv row or None)."""
+    try:
+        with open(part_path, encoding="utf-8") as f:
+            f.readline()
+            for line in f:
+                record = json.loads(line)
+                yield line, record, tsv_row(record)  # tsv_row reads the fields every export needs
+    except _DAMAGE as e:
+        raise _damaged(part_path, e) from None
 
 
 def _moses_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -781,31 +815,31 @@ def merge_parts(
             if not part_path.exists():
                 reason = "not processed"
                 if error_path.exists():
-                    reason = json.loads(error_path.read_text(encoding="utf-8"))["reason"]
+                    try:
+                        reason = str(json.loads(error_path.read_text(encoding="utf-8"))["reason"])
+                    except _DAMAGE as e:
+                        raise _damaged(error_path, e) from None
                 errors.write(f"{escape_tsv(spec.doc_id)}\t{escape_tsv(reason)}\n")
                 totals["documents"]["failed"] += 1
                 continue
             totals["documents"]["succeeded"] += 1
-            with open(part_path, encoding="utf-8") as f:
-                summary = json.loads(f.readline())["summary"]
-                documents.write(json_line(summary))
-                src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
-                _add_totals(totals, summary)
-                for line in f:
-                    alignments.write(line)
-                    record = json.loads(line)
-                    row = tsv_row(record)
-                    if row is None:
-                        continue
-                    corpus.write(row)
-                    if tmx is not None:
-                        tmx.add(record, src_lang, tgt_lang)
-                    if "moses" in formats:
-                        src_name, tgt_name = moses_names[src_lang, tgt_lang]
-                        out.get(src_name).write(moses_line(record["src_text"]))
-                        out.get(tgt_name).write(moses_line(record["tgt_text"]))
-                    if "jsonl" in formats:
-                        out.get("pairs.jsonl").write(json_line(pair_record(record, src_lang, tgt_lang)))
+            summary = _read_summary(part_path)
+            documents.write(json_line(summary))
+            src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
+            _add_totals(totals, summary)
+            for line, record, row in _part_beads(part_path):
+                alignments.write(line)
+                if row is None:
+                    continue
+                corpus.write(row)
+                if tmx is not None:
+                    tmx.add(record, src_lang, tgt_lang)
+                if "moses" in formats:
+                    src_name, tgt_name = moses_names[src_lang, tgt_lang]
+                    out.get(src_name).write(moses_line(record["src_text"]))
+                    out.get(tgt_name).write(moses_line(record["tgt_text"]))
+                if "jsonl" in formats:
+                    out.get("pairs.jsonl").write(json_line(pair_record(record, src_lang, tgt_lang)))
         if tmx is not None:
             tmx.close()
         if "jsonl" in formats:
