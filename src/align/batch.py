@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -56,6 +56,7 @@ from .export import (
     tsv_row,
 )
 from .flags import FlagConfig
+from .read import check_segment_lengths
 
 if TYPE_CHECKING:
     from .model import Document
@@ -283,17 +284,6 @@ def record_failure(parts_dir: Path, spec: DocSpec, reason: str) -> DocOutcome:
     _, error_path = part_paths(parts_dir, spec)
     _atomic_write(error_path, [json.dumps({"doc_id": spec.doc_id, "reason": reason}, ensure_ascii=False) + "\n"])
     return DocOutcome(spec.doc_id, False, reason)
-
-
-def check_segment_lengths(doc: Document, max_chars: int) -> None:
-    """Refuse a segment the encoder would take minutes over (a huge line with no sentence end)."""
-    for side_name, side in (("source", doc.source), ("target", doc.target)):
-        for seg in side.segments:
-            if seg.is_content and len(seg.text) > max_chars:
-                raise AlignError(
-                    f"{side_name} ({side.lang}) segment {seg.id} is {len(seg.text):,} characters long with no "
-                    f"sentence boundary (limit {max_chars:,}; see --max-segment-chars)"
-                )
 
 
 def check_limits(doc: Document, limits: Limits) -> None:
@@ -702,15 +692,19 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
 # --- merging --------------------------------------------------------------------------
 
 
-_DAMAGE = (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError)
+_DAMAGE = (OSError, ValueError, KeyError, TypeError)  # ValueError covers JSON and UTF-8 errors
 
 
-def _damaged(path: Path, error: Exception) -> AlignError:
+@contextmanager
+def _reading_part(path: Path) -> Iterator[None]:
     """A part file truncated or edited outside align (they are written atomically): one clear line."""
-    return AlignError(
-        f"{path}: damaged part file ({type(error).__name__}: {error}); "
-        "delete it and run the same command again to realign that document"
-    )
+    try:
+        yield
+    except _DAMAGE as e:
+        raise AlignError(
+            f"{path}: damaged part file ({type(e).__name__}: {e}); "
+            "delete it and run the same command again to realign that document"
+        ) from None
 
 
 _PART_SUMMARY_KEYS = ("languages", "segments", "beads", "flags", "pairs", "uncovered_segments")
@@ -718,27 +712,21 @@ _PART_SUMMARY_KEYS = ("languages", "segments", "beads", "flags", "pairs", "uncov
 
 def _read_summary(part_path: Path) -> dict[str, Any]:
     """The first line of a part file: the document's summary."""
-    try:
-        with open(part_path, encoding="utf-8") as f:
-            summary = json.loads(f.readline())["summary"]
+    with _reading_part(part_path), open(part_path, encoding="utf-8") as f:
+        summary = json.loads(f.readline())["summary"]
         missing = [key for key in _PART_SUMMARY_KEYS if key not in summary]
         if missing or not {"src", "tgt"} <= set(summary["languages"]):
             raise KeyError(", ".join(missing) or "languages")
         return summary
-    except _DAMAGE as e:
-        raise _damaged(part_path, e) from None
 
 
 def _part_beads(part_path: Path) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """The bead lines after a part file's summary: (line, record, corpus.tsv row or None)."""
-    try:
-        with open(part_path, encoding="utf-8") as f:
-            f.readline()
-            for line in f:
-                record = json.loads(line)
-                yield line, record, tsv_row(record)  # tsv_row reads the fields every export needs
-    except _DAMAGE as e:
-        raise _damaged(part_path, e) from None
+    with _reading_part(part_path), open(part_path, encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            record = json.loads(line)
+            yield line, record, tsv_row(record)  # tsv_row reads the fields every export needs
 
 
 def _moses_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -815,10 +803,8 @@ def merge_parts(
             if not part_path.exists():
                 reason = "not processed"
                 if error_path.exists():
-                    try:
+                    with _reading_part(error_path):
                         reason = str(json.loads(error_path.read_text(encoding="utf-8"))["reason"])
-                    except _DAMAGE as e:
-                        raise _damaged(error_path, e) from None
                 errors.write(f"{escape_tsv(spec.doc_id)}\t{escape_tsv(reason)}\n")
                 totals["documents"]["failed"] += 1
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .export import write_run
 from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
-from .read import decode, language_code, read_text
+from .read import check_segment_lengths, decode, language_code, read_text
 from .segment import segment as segment_text
 from .segment import unwrap
 
@@ -143,8 +144,6 @@ def run(
     flag_thresholds: tuple[str, ...] = (),
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
-    from .batch import check_segment_lengths
-
     started = time.perf_counter()
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     pipeline = Pipeline(
@@ -339,7 +338,8 @@ def evaluate_command(
     scores = evaluate.score(gold_docs, test_docs)
     errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
     # a document is named by its gold file; the path where two folders hold the same file name
-    names = [p.name if [q.name for q in gold_paths].count(p.name) == 1 else str(p) for p in gold_paths]
+    name_counts = Counter(p.name for p in gold_paths)
+    names = [p.name if name_counts[p.name] == 1 else str(p) for p in gold_paths]
     documents = evaluate.per_document(names, gold_docs, test_docs) if per_document else None
     if as_json:
         report: dict = scores.to_dict()

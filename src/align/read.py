@@ -186,6 +186,17 @@ def split_languages(
     raise AlignError(f"{name}: --src-lang {src_lang} not found; the file holds {first} and {second}")
 
 
+def check_segment_lengths(doc: Document, max_chars: int) -> None:
+    """Refuse a segment the encoder would take minutes over (a huge line with no sentence end)."""
+    for side_name, side in (("source", doc.source), ("target", doc.target)):
+        for seg in side.segments:
+            if seg.is_content and len(seg.text) > max_chars:
+                raise AlignError(
+                    f"{side_name} ({side.lang}) segment {seg.id} is {len(seg.text):,} characters long with no "
+                    f"sentence boundary (limit {max_chars:,}; see --max-segment-chars)"
+                )
+
+
 def language_code(code: str | None) -> str | None:
     """A user-given language code, checked and in lower case ("DE" → "de"); None when not given.
 
