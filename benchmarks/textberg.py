@@ -111,7 +111,8 @@ ABLATIONS: dict[str, dict] = {
     "+ skip cost from the best 1-1 gain (0.3×)": {"skip_weight": 0.3},
     "gap cost from the document's median best 1-1 gain (0.35×) instead of .03": {"skip_calibration": 0.35},
     "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
-    "re-embedding budget 1.0× instead of 0.5×": {"refine_budget": 1.0},
+    "re-embedding budget .5× instead of .35× (the default until session 9)": {"refine_budget": 0.5},
+    "re-embedding budget 1.0× instead of .35×": {"refine_budget": 1.0},
     "every merge window embedded (Vecalign/Bertalign-style work)": {"refine_budget": 100.0, "refine_delta": 100.0},
 }
 

@@ -96,7 +96,9 @@ def test_refinement_re_embeds_only_merge_windows() -> None:
     )  # fmt: skip
     _assert_partition(beads, 30, 30)
     assert all(" " in t for t in asked)  # only joined windows, never single sentences
-    assert stats.refined_chars <= 0.5 * 600  # the default budget
+    # the budget before the second pass, plus the windows of merges the path kept on their parts' score
+    kept = sum(len(" ".join(texts[p] for p in side)) for b in beads for side in (b.src, b.tgt) if len(side) > 1)
+    assert stats.refined_chars == sum(len(t) for t in asked) <= AlignerConfig().refine_budget * 600 + kept
     assert sum(len(b.src) == 1 and len(b.tgt) == 1 for b in beads) >= 28
 
 
@@ -184,6 +186,27 @@ def test_a_run_of_inserted_sentences_is_left_out_while_a_split_fragment_is_merge
     assert [((), (j,)) for j in range(3, 9)] == [b for b in beads if not b[0]]  # every inserted one, nothing else
     assert ((5, 6), (5 + 6,)) in beads  # the fragment joins its other half
     assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1  # all other pairs 1-1
+
+
+def test_a_merge_past_the_re_embedding_budget_is_scored_from_its_parts_and_reported_on_real_text(pipeline) -> None:
+    en, de = _news_documents(1)[0]
+    cut = en[5].index(", ", len(en[5]) // 3) + 1  # English sentence 5 split at a comma
+    en_split = en[:5] + [en[5][:cut], en[5][cut:].strip()] + en[6:]
+    src_vecs, tgt_vecs = pipeline.encoder.encode(en_split), pipeline.encoder.encode(de)
+    stats = AlignStats()
+    beads = align_vectors(
+        src_vecs, tgt_vecs, np.array([len(s) for s in en_split], float), np.array([len(s) for s in de], float),
+        pipeline.noise_floor(), AlignerConfig(refine_budget=0.0),
+        src_texts=en_split, tgt_texts=de, window_encoder=pipeline.encoder.encode, stats=stats,
+    )  # fmt: skip
+    merged = [b for b in beads if len(b.src) + len(b.tgt) > 2]
+    # no budget to re-embed anything before the second pass, yet the fragment still joins its other
+    # half (dropping merges past the budget would leave only 1-1s and skips), and the score of the
+    # merge is that of the joined text, embedded once the path has chosen it
+    assert [(b.src, b.tgt) for b in merged] == [((5, 6), (5,))]
+    joined = pipeline.encoder.encode([f"{en_split[5]} {en_split[6]}"])[0]
+    assert merged[0].cosine == pytest.approx(float(joined @ tgt_vecs[5]), abs=1e-5)
+    assert stats.refined_chars == len(en_split[5]) + 1 + len(en_split[6])
 
 
 def test_anchors_are_numbers_names_and_cognates_both_sides_share(pipeline) -> None:
