@@ -1106,10 +1106,14 @@ def align_vectors(
     for span, (k, i, j) in zip(spans, path, strict=True):
         known[span] = problem.gain_and_cosine(k, i, j, keys, cosines, only)[1]
     if refine:
+        # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
-        _embed_scored_from_parts(
-            path, spans, keys, cosines, problem, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, known, stats
-        )
+        on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
+        kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if _override_key(k, i, j, n, m) in on_parts]
+        real, windows = _joined_cosines(kept, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder)
+        known.update(real)
+        stats.refined_windows += len(windows)
+        stats.refined_chars += sum(len(text) for text in windows)
     if refine and config.crossing_gain > 0:
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         may_join = _join_rule(problem, config)
@@ -1120,12 +1124,7 @@ def align_vectors(
         joined = join_crossed(spans, crossed, may_join)
         stats.crossed_borders = len(spans) - len(joined)
         new = [span for span in joined if span not in known]
-        if new:
-            texts: list[str] = []
-            for src, tgt in new:
-                texts += [" ".join(src_texts[p] for p in src), " ".join(tgt_texts[p] for p in tgt)]
-            vecs = np.asarray(window_encoder(texts), dtype=np.float64)
-            known.update({span: float(vecs[2 * q] @ vecs[2 * q + 1]) for q, span in enumerate(new)})
+        known.update(_joined_cosines(new, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder)[0])
         spans = joined
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     beads: list[RawBead] = []
@@ -1142,41 +1141,29 @@ def align_vectors(
 _MAX_JOINED = 7  # segments in a bead joined across a crossed border (Text+Berg gold has 2-5 and 4-3)
 
 
-def _embed_scored_from_parts(
-    path: list[tuple[int, int, int]],
+def _joined_cosines(
     spans: list[Span],
-    keys: np.ndarray,
-    cosines: np.ndarray,
-    problem: _Problem,
     src_vecs: np.ndarray,
     tgt_vecs: np.ndarray,
     src_texts: Sequence[str],
     tgt_texts: Sequence[str],
     window_encoder: WindowEncoder,
-    known: dict[Span, float],
-    stats: AlignStats,
-) -> None:
-    """Real cosines for the merged beads on the path that the budget left scored from their parts.
+) -> tuple[dict[Span, float], list[str]]:
+    """Cosines of beads embedded as their joined text (a side of one segment keeps its vector).
 
-    The DP may choose such a merge on its summed vectors; the score it reports is of the joined text.
+    Also returns the windows sent to the encoder, each once.
     """
-    chosen: list[Span] = []
-    for span, (k, i, j) in zip(spans, path, strict=True):
-        key = _override_key(k, i, j, problem.n, problem.m)
-        pos = int(np.searchsorted(keys, key))
-        if len(span[0]) + len(span[1]) > 2 and pos < len(keys) and keys[pos] == key and np.isnan(cosines[pos, 0]):
-            chosen.append(span)
-    sides = [(_joined(src, src_texts), _joined(tgt, tgt_texts)) for src, tgt in chosen]
+    sides = [(_joined(src, src_texts), _joined(tgt, tgt_texts)) for src, tgt in spans]
     windows = sorted({text for pair in sides for text in pair if text})
     if not windows:
-        return
+        return {}, []
     vectors = dict(zip(windows, np.asarray(window_encoder(windows), dtype=np.float64), strict=True))
-    for (src, tgt), (src_text, tgt_text) in zip(chosen, sides, strict=True):
+    cosines = {}
+    for (src, tgt), (src_text, tgt_text) in zip(spans, sides, strict=True):
         x = vectors[src_text] if src_text else src_vecs[src[0]]
         y = vectors[tgt_text] if tgt_text else tgt_vecs[tgt[0]]
-        known[(src, tgt)] = float(x @ y)
-    stats.refined_windows += len(windows)
-    stats.refined_chars += sum(len(text) for text in windows)
+        cosines[(src, tgt)] = float(x @ y)
+    return cosines, windows
 
 
 def _joined(span: tuple[int, ...], texts: Sequence[str]) -> str:
