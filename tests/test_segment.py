@@ -676,3 +676,18 @@ def test_continuation_reads_sentences_cut_inside_brackets_and_clauses() -> None:
     assert continuation(de[34], de[35]) == 0.0
     assert continuation("Sherpa-Liste Nr.57 ) und am 11. Mai Kato ( 1953 ) und Higeta.", "Von den vier Zacken") == 0.0
     assert continuation("", "und weiter") == 0.0
+
+
+def test_the_aligner_and_presegmented_runs_do_not_load_nltk() -> None:
+    """`import nltk` pulls in scipy and scikit-learn (about a second per `align run`); only
+    sentence splitting needs Punkt, so it is imported there and only there."""
+    code = (
+        "import sys, align, align.cli, align.pipeline, align.flags\n"
+        "from align.segment import presegmented, continuation, clauses\n"
+        "presegmented('Erste Zeile.\\nZweite Zeile'); continuation('a,', 'b'); clauses('a, b')\n"
+        "assert 'nltk' not in sys.modules, 'nltk was imported'\n"
+        "from align.segment import segment\n"
+        "assert len(segment('Dr. Meyer kam. Sie ging.', 'de')) == 2\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

