@@ -1090,12 +1090,13 @@ def align_vectors(
     )  # fmt: skip
     dp = problem.forward()
     keys, cosines = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+    embedded: dict[str, np.ndarray] = {}  # joined text → vector, so no window is embedded twice
     only = False
     refine = config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None
     if refine:
         keys, cosines = _refine_overrides(
             problem, noise_floor, src_breaks, tgt_breaks, dp, src_vecs, tgt_vecs, src_lens, tgt_lens,
-            list(src_texts), list(tgt_texts), window_encoder, config, stats,
+            list(src_texts), list(tgt_texts), window_encoder, config, stats, embedded,
         )  # fmt: skip
         only = True
         dp = problem.forward(keys, cosines, only)
@@ -1110,7 +1111,7 @@ def align_vectors(
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
         kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if _override_key(k, i, j, n, m) in on_parts]
-        real, windows = _joined_cosines(kept, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder)
+        real, windows = _joined_cosines(kept, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)
         known.update(real)
         stats.refined_windows += len(windows)
         stats.refined_chars += sum(len(text) for text in windows)
@@ -1124,7 +1125,7 @@ def align_vectors(
         joined = join_crossed(spans, crossed, may_join)
         stats.crossed_borders = len(spans) - len(joined)
         new = [span for span in joined if span not in known]
-        known.update(_joined_cosines(new, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder)[0])
+        known.update(_joined_cosines(new, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)[0])
         spans = joined
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     beads: list[RawBead] = []
@@ -1148,21 +1149,22 @@ def _joined_cosines(
     src_texts: Sequence[str],
     tgt_texts: Sequence[str],
     window_encoder: WindowEncoder,
+    embedded: dict[str, np.ndarray],
 ) -> tuple[dict[Span, float], list[str]]:
     """Cosines of beads embedded as their joined text (a side of one segment keeps its vector).
 
-    Also returns the windows sent to the encoder, each once.
+    Windows already in ``embedded`` are not sent again; the new ones are added to it and
+    also returned (each once).
     """
     sides = [(_joined(src, src_texts), _joined(tgt, tgt_texts)) for src, tgt in spans]
-    windows = sorted({text for pair in sides for text in pair if text})
-    if not windows:
-        return {}, []
-    vectors = dict(zip(windows, np.asarray(window_encoder(windows), dtype=np.float64), strict=True))
+    windows = sorted({text for pair in sides for text in pair if text and text not in embedded})
+    if windows:
+        embedded.update(zip(windows, np.asarray(window_encoder(windows), dtype=np.float32), strict=True))
     cosines = {}
     for (src, tgt), (src_text, tgt_text) in zip(spans, sides, strict=True):
-        x = vectors[src_text] if src_text else src_vecs[src[0]]
-        y = vectors[tgt_text] if tgt_text else tgt_vecs[tgt[0]]
-        cosines[(src, tgt)] = float(x @ y)
+        x = embedded[src_text] if src_text else src_vecs[src[0]]
+        y = embedded[tgt_text] if tgt_text else tgt_vecs[tgt[0]]
+        cosines[(src, tgt)] = float(np.dot(x.astype(np.float64), y.astype(np.float64)))
     return cosines, windows
 
 
@@ -1245,8 +1247,13 @@ def _refine_overrides(
     window_encoder: WindowEncoder,
     config: AlignerConfig,
     stats: AlignStats,
+    embedded: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cosines of real embeddings of the joined text of every plausible merged bead."""
+    """Cosines of real embeddings of the joined text of the most plausible merged beads.
+
+    Merges past the budget get NaN cosines (scored from their parts); the windows embedded
+    are added to ``embedded``.
+    """
     n, m = problem.n, problem.m
     fwd = dp.best
     best = float(fwd[dp.offsets[n] + m - problem.lo[n]])
@@ -1280,9 +1287,9 @@ def _refine_overrides(
         a, b = config.shapes[k]
         new = []
         if a > 1 and (i - a, i) not in src_windows:
-            new.append(("src", (i - a, i), " ".join(src_texts[i - a : i])))
+            new.append(("src", (i - a, i), _joined(tuple(range(i - a, i)), src_texts)))
         if b > 1 and (j - b, j) not in tgt_windows:
-            new.append(("tgt", (j - b, j), " ".join(tgt_texts[j - b : j])))
+            new.append(("tgt", (j - b, j), _joined(tuple(range(j - b, j)), tgt_texts)))
         cost = sum(len(t) for _, _, t in new)
         if chars + cost > budget:
             left_over.append((k, i, j))
@@ -1295,6 +1302,7 @@ def _refine_overrides(
     stats.refined_windows = len(texts)
     stats.refined_chars = int(chars)
     window_vecs = np.asarray(window_encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    embedded.update(zip(texts, window_vecs, strict=True))
     keys = np.empty(len(chosen), dtype=np.int64)
     cosines = np.empty((len(chosen), 2))
     for pos, (k, i, j, a, b) in enumerate(chosen):
