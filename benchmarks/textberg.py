@@ -6,7 +6,9 @@ exactly as the shared README defines it. Prints strict/lax P/R/F1, seconds per s
 and encoder work (characters sent to the encoder / characters of both inputs).
 
 ``--ablation``: switches the aligner's ideas off one at a time on ``dev/`` (the tuning
-document) through the Python API and prints each idea's F1 gain and cost.
+document) through the Python API and prints each idea's F1 gain, with the 95% interval of
+that gain from a paired bootstrap (one document is a few hundred beads: a point is noise),
+and its cost.
 
     python benchmarks/textberg.py [--split test|dev] [--ablation]
 """
@@ -30,7 +32,9 @@ from align.evaluate import (
     GoldBead,
     Scores,
     beads_from_jsonl,
+    bootstrap,
     error_breakdown,
+    format_bootstrap,
     format_breakdown,
     format_scores,
     read_bead_file,
@@ -78,6 +82,7 @@ def run_cli(split: str) -> None:
     scores = score(gold, test)
     print(f"## Text+Berg {split} ({len(docs)} documents), `align run --presegmented DE FR`, cold cache\n")
     print(scores_table(scores))
+    print("\n" + format_bootstrap(bootstrap(gold, test), scores))
     print("\nWhere the errors are (every output bead that is not a gold bead):\n")
     print(format_breakdown(error_breakdown(gold, test)))
     print("\n| stage | seconds (sum over documents) |\n|---|---|")
@@ -122,9 +127,10 @@ def run_ablation(split: str) -> None:
 
     docs = documents(split)
     print(f"## Ablation on Text+Berg {split} (Python API, same cache for every row)\n")
-    print("| configuration | strict F1 | Δ strict | lax F1 | extra encoder chars / input | align s |")
-    print("|---|---|---|---|---|---|")
-    baseline: float | None = None
+    print("| configuration | strict F1 | Δ strict | Δ 95% interval | Δ > 0 in | lax F1 ", end="")
+    print("| extra encoder chars / input | align s |")
+    print("|---|---|---|---|---|---|---|---|")
+    baseline: list[list[GoldBead]] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for name, change in ABLATIONS.items():
             config = replace(AlignerConfig(), **change)
@@ -147,12 +153,18 @@ def run_ablation(split: str) -> None:
                 test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])
             pipeline.close()
             s = score(gold, test)
-            baseline = s.strict_f1 if baseline is None else baseline
+            baseline = test if baseline is None else baseline
+            paired = bootstrap(gold, test, baseline)  # same resampled regions for both: the change's interval
+            assert paired.strict_f1_change is not None and paired.baseline_strict_f1 is not None
+            low, high = paired.strict_f1_change
             print(
-                f"| {name} | {s.strict_f1:.3f} | {s.strict_f1 - baseline:+.3f} | {s.lax_f1:.3f} "
+                f"| {name} | {s.strict_f1:.3f} | {s.strict_f1 - paired.baseline_strict_f1:+.3f} "
+                f"| {low:+.3f} to {high:+.3f} | {paired.strict_f1_higher:.0%} | {s.lax_f1:.3f} "
                 f"| {refined / input_chars:.2f} | {seconds:.1f} |"
             )
-    print("\n(align s includes re-embedding windows missing from the cache; noisy on a shared CPU)")
+    print("\n(Δ: against the first row; interval and share of resamples where the row beats it from a paired")
+    print("bootstrap, 1000 resamples of the stretches between shared borders; align s includes re-embedding")
+    print("windows missing from the cache; noisy on a shared CPU)")
 
 
 def main() -> None:

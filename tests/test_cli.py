@@ -167,6 +167,32 @@ def test_eval_scores_bead_files_and_names_the_errors(tmp_path: Path, capsys, mon
     assert code == 2 and "line 2: not a bead of the form [i, j]:[k]" in stderr
 
 
+def test_eval_gives_bootstrap_intervals_and_a_paired_comparison(tmp_path: Path, capsys, monkeypatch) -> None:
+    gold = shared("textberg", "dev", "dev.defr")
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    pairs = [k for k, line in enumerate(lines) if not line.startswith("[]") and not line.endswith("[]")]
+    for name, every in (("worse.txt", 5), ("better.txt", 25)):  # leave every n-th gold pair out
+        out = [f"{line.split(':')[0]}:[]\n[]:{line.split(':')[1]}" if k in pairs[::every] else line
+               for k, line in enumerate(lines)]  # fmt: skip
+        (tmp_path / name).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+    def evaluate(*args: str) -> tuple[int, str, str]:
+        return run_main_output(
+            ["eval", "--gold", str(gold), "--test", str(tmp_path / "better.txt"), *args], capsys, monkeypatch
+        )
+
+    code, out, _ = evaluate("--bootstrap", "300", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["bootstrap"]["samples"] == 300 and "strict_f1_change" not in report["bootstrap"]
+    low, high = report["bootstrap"]["strict_f1"]
+    assert low < report["strict_f1"] < high
+    code, out, _ = evaluate("--baseline", str(tmp_path / "worse.txt"))
+    assert code == 0 and "bootstrap over" in out and "(1000 resamples)" in out
+    assert "the output is higher in 100.0% of resamples" in out
+    code, _, stderr = evaluate("--baseline", str(tmp_path / "worse.txt"), "--baseline", str(gold))
+    assert code == 2 and "1 --gold files but 2 --baseline files" in stderr
+
+
 def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, capsys, monkeypatch) -> None:
     gold = shared("textberg", "dev", "dev.defr")
     beads = gold.read_text(encoding="utf-8").splitlines()

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from align.errors import AlignError
-from align.evaluate import beads_from_jsonl, error_breakdown, parse_bead_lines, read_bead_file, score
+from align.evaluate import (
+    _counts,
+    beads_from_jsonl,
+    bootstrap,
+    error_breakdown,
+    parse_bead_lines,
+    read_bead_file,
+    regions,
+    score,
+)
 from conftest import shared
 
 GOLD = [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3, 4))]
@@ -99,3 +108,84 @@ def test_error_breakdown_names_what_each_wrong_bead_did() -> None:
     ]  # fmt: skip
     counts = error_breakdown([gold], [test])
     assert dict(counts) == {"merged": 1, "left_out": 3, "boundary": 1, "split": 2, "other_unaligned": 0}
+
+
+def _left_out_every(gold: list, step: int, start: int = 0) -> list:
+    """The real gold with every ``step``-th 1-1 pair left out on both sides (a 1-0 and a 0-1 bead)."""
+    out, seen = [], 0
+    for src, tgt in gold:
+        if len(src) == len(tgt) == 1:
+            seen += 1
+            if seen % step == start:
+                out += [(src, ()), ((), tgt)]
+                continue
+        out.append((src, tgt))
+    return out
+
+
+def test_regions_are_closed_and_their_counts_add_up_to_the_pooled_score() -> None:
+    gold = read_bead_file(shared("textberg", "dev", "dev.defr"))
+    merged = [(gold[0][0] + gold[1][0], gold[0][1] + gold[1][1]), *gold[2:]]  # one gold border missing
+    output = _left_out_every(merged, 7)
+    cut = regions(gold, output)
+    assert 10 < len(cut) < len(gold)  # the two gold beads joined above share a region
+    assert sum(len(r[0]) for r in cut) == len(gold) and sum(len(r[1]) for r in cut) == len(output)
+    for region_gold, region_output in cut:  # each region covers the same segments in both
+        ids = [
+            ({i for s, _ in beads for i in s}, {j for _, t in beads for j in t})
+            for beads in (region_gold, region_output)
+        ]
+        assert ids[0] == ids[1]
+    totals = [sum(column) for column in zip(*(_counts(g, o) for g, o in cut), strict=True)]
+    s = score([gold], [output])
+    assert totals == [s.test_beads, s.strict_hits_precision, s.lax_hits_precision,
+                      s.gold_beads, s.strict_hits_recall, s.lax_hits_recall]  # fmt: skip
+
+
+def test_bootstrap_interval_holds_the_score_and_narrows_with_more_text() -> None:
+    gold = read_bead_file(shared("textberg", "dev", "dev.defr"))
+    output = _left_out_every(gold, 6)
+    one = bootstrap([gold], [output], samples=500)
+    s = score([gold], [output])
+    assert one.strict_f1[0] < s.strict_f1 < one.strict_f1[1] and one.lax_f1[0] <= s.lax_f1 <= one.lax_f1[1]
+    assert one.strict_f1[1] - one.strict_f1[0] > 0.02  # a few hundred beads leave real doubt
+    four = bootstrap([gold] * 4, [output] * 4, samples=500)
+    assert four.regions == 4 * one.regions
+    assert four.strict_f1[1] - four.strict_f1[0] < 0.7 * (one.strict_f1[1] - one.strict_f1[0])
+    assert bootstrap([gold], [gold], samples=200).strict_f1 == (1.0, 1.0)
+    assert bootstrap([gold], [output], samples=300) == bootstrap([gold], [output], samples=300)  # seeded
+
+
+def test_paired_bootstrap_tells_a_real_change_from_none() -> None:
+    gold = read_bead_file(shared("textberg", "dev", "dev.defr"))
+    worse, better = _left_out_every(gold, 4), _left_out_every(gold, 12)
+    gain = bootstrap([gold], [better], baseline_docs=[worse], samples=500)
+    assert gain.baseline_strict_f1 == score([gold], [worse]).strict_f1
+    assert gain.strict_f1_change is not None and 0 < gain.strict_f1_change[0] < gain.strict_f1_change[1]
+    assert gain.strict_f1_higher == 1.0
+    loss = bootstrap([gold], [worse], baseline_docs=[better], samples=500)
+    assert loss.strict_f1_change is not None and loss.strict_f1_change[1] < 0 and loss.strict_f1_higher == 0.0
+    # three more errors than the baseline: only pairing (both scored on the same resampled
+    # regions) shows that this output can never win, a difference far inside either interval
+    spread = [k for k, (s, t) in enumerate(worse) if len(s) == len(t) == 1][10::100][:3]
+    three_more = [bead for k, bead in enumerate(worse) if k not in spread]
+    three_more += [(worse[k][0], ()) for k in spread] + [((), worse[k][1]) for k in spread]
+    small = bootstrap([gold], [three_more], baseline_docs=[worse], samples=500)
+    assert small.strict_f1_higher == 0.0 and small.strict_f1_change is not None and small.strict_f1_change[1] <= 0
+    assert small.strict_f1_change[0] > -0.02 and small.strict_f1[1] - small.strict_f1[0] > 0.04
+    # two outputs with errors in different places and equally many: no side wins every resample
+    other = _left_out_every(gold, 4, start=2)
+    tie = bootstrap([gold], [other], baseline_docs=[worse], samples=500)
+    assert tie.strict_f1_change is not None and tie.strict_f1_change[0] < 0 < tie.strict_f1_change[1]
+    assert tie.strict_f1_higher is not None and 0.05 < tie.strict_f1_higher < 0.95
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"samples": 0}, "resamples must be a whole number"), ({"confidence": 1.5}, "confidence level must lie")],
+)
+def test_bootstrap_refuses_bad_settings(options: dict, message: str) -> None:
+    with pytest.raises(AlignError, match=message):
+        bootstrap([GOLD], [GOLD], **options)
+    with pytest.raises(AlignError, match="2 gold documents but 1"):
+        bootstrap([GOLD, GOLD], [GOLD, GOLD], baseline_docs=[GOLD])

@@ -326,8 +326,22 @@ def batch(
     help="Also say what the wrong output beads did: split what gold merges, merged, crossed a border, left out.",
 )  # fmt: skip
 @click.option("--per-document", is_flag=True, help="Also score each document alone, worst first.")
+@click.option(
+    "--bootstrap", "resamples", type=click.IntRange(min=0), default=0, metavar="N",
+    help="Also give 95% intervals of F1 from N bootstrap resamples of the stretches between borders that "
+         "gold and output share (1000 is usual; 0: off).",
+)  # fmt: skip
+@click.option("--baseline", "baseline_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Another output for the same --gold (same forms as --test): paired bootstrap of the change "
+                   "from it to TEST (1000 resamples unless --bootstrap says otherwise).")  # fmt: skip
 def evaluate_command(
-    gold_paths: tuple[Path, ...], test_paths: tuple[Path, ...], as_json: bool, with_errors: bool, per_document: bool
+    gold_paths: tuple[Path, ...],
+    test_paths: tuple[Path, ...],
+    as_json: bool,
+    with_errors: bool,
+    per_document: bool,
+    resamples: int,
+    baseline_paths: tuple[Path, ...],
 ) -> None:
     """Strict/lax precision, recall and F1 of TEST against GOLD, pooled over documents."""
     import json
@@ -335,7 +349,11 @@ def evaluate_command(
     from . import evaluate
 
     gold_docs, test_docs = evaluate.paired_documents(gold_paths, test_paths)
+    baseline_docs = evaluate.paired_documents(gold_paths, baseline_paths, "--baseline")[1] if baseline_paths else None
+    if baseline_docs is not None and not resamples:
+        resamples = 1000
     scores = evaluate.score(gold_docs, test_docs)
+    intervals = evaluate.bootstrap(gold_docs, test_docs, baseline_docs, samples=resamples) if resamples else None
     errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
     # a document is named by its gold file; the path where two folders hold the same file name
     name_counts = Counter(p.name for p in gold_paths)
@@ -347,9 +365,13 @@ def evaluate_command(
             report["errors"] = dict(errors)
         if documents is not None:
             report["documents"] = {name: s.to_dict() for name, s in documents.items()}
+        if intervals is not None:
+            report["bootstrap"] = intervals.to_dict()
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(evaluate.format_scores(scores))
+    if intervals is not None:
+        click.echo("\n" + evaluate.format_bootstrap(intervals, scores))
     if errors is not None:
         click.echo("\n" + evaluate.format_breakdown(errors))
     if documents is not None:

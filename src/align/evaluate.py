@@ -18,8 +18,10 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from .errors import AlignError
 from .model import Alignment
@@ -94,13 +96,14 @@ def beads_from_jsonl(path: str | Path) -> dict[str, list[GoldBead]]:
 
 
 def paired_documents(
-    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path]
+    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path], option: str = "--test"
 ) -> tuple[list[list[GoldBead]], list[list[GoldBead]]]:
     """Gold and test beads per document, in the same order.
 
     Either one test file per gold file (a bead file, or an ``alignments.jsonl`` of one
     document), or one ``alignments.jsonl`` of a whole batch: then each gold file is matched to
-    the document whose ``doc_id`` is the gold file's name without its suffix.
+    the document whose ``doc_id`` is the gold file's name without its suffix. ``option`` names
+    the test files in messages (``--baseline`` for a second output).
     """
     gold_paths, test_paths = [Path(p) for p in gold_paths], [Path(p) for p in test_paths]
     gold_docs = [read_bead_file(p) for p in gold_paths]
@@ -117,7 +120,7 @@ def paired_documents(
         return gold_docs, [docs[p.stem] for p in gold_paths]
     if len(gold_paths) != len(test_paths):
         raise AlignError(
-            f"{len(gold_paths)} --gold files but {len(test_paths)} --test files; "
+            f"{len(gold_paths)} --gold files but {len(test_paths)} {option} files; "
             "give one of each per document, or one alignments.jsonl of a batch"
         )
     test_docs = []
@@ -190,19 +193,26 @@ def _documents(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequ
     return [(_normalise(gold), _normalise(test)) for gold, test in zip(gold_docs, test_docs, strict=True)]
 
 
-def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
-    """Strict and lax P/R/F1 of ``test_docs`` against ``gold_docs`` (same order), counts pooled."""
-    p_total = p_strict = p_lax = r_total = r_strict = r_lax = 0
-    for gold, test in _documents(gold_docs, test_docs):
-        total, strict, lax = _hits(gold, test)
-        p_total, p_strict, p_lax = p_total + total, p_strict + strict, p_lax + lax
-        gold_pairs = [b for b in gold if b[0] and b[1]]
-        test_pairs = [b for b in test if b[0] and b[1]]
-        total, strict, lax = _hits(test_pairs, gold_pairs)
-        r_total, r_strict, r_lax = r_total + total, r_strict + strict, r_lax + lax
+def _counts(gold: Sequence[GoldBead], test: Sequence[GoldBead]) -> tuple[int, int, int, int, int, int]:
+    """Judged beads, strict hits and lax hits for precision, then the same three for recall."""
+    precision = _hits(gold, test)
+    recall = _hits([b for b in test if b[0] and b[1]], [b for b in gold if b[0] and b[1]])
+    return (*precision, *recall)
+
+
+def _scores_from(counts: Sequence[int]) -> Scores:
+    p_total, p_strict, p_lax, r_total, r_strict, r_lax = (int(c) for c in counts)
     sp, sr = _ratio(p_strict, p_total), _ratio(r_strict, r_total)
     lp, lr = _ratio(p_lax, p_total), _ratio(r_lax, r_total)
     return Scores(sp, sr, _f1(sp, sr), lp, lr, _f1(lp, lr), p_total, r_total, p_strict, r_strict, p_lax, r_lax)
+
+
+def score(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
+    """Strict and lax P/R/F1 of ``test_docs`` against ``gold_docs`` (same order), counts pooled."""
+    totals = [0] * 6
+    for gold, test in _documents(gold_docs, test_docs):
+        totals = [a + b for a, b in zip(totals, _counts(gold, test), strict=True)]
+    return _scores_from(totals)
 
 
 def per_document(names: Sequence[str], gold_docs, test_docs) -> dict[str, Scores]:
@@ -285,4 +295,172 @@ def format_breakdown(counts: Counter[str]) -> str:
     lines = ["| wrong output bead | beads | share |", "|---|---|---|"]
     for kind, meaning in ERROR_KINDS.items():
         lines.append(f"| {meaning} | {counts[kind]} | {_ratio(counts[kind], total):.0%} |")
+    return "\n".join(lines)
+
+
+# Confidence intervals. One Text+Berg document holds a few hundred beads, so a change of a
+# point or two in F1 can be chance: the bootstrap says how far a score would move on other
+# text of the same kind (Koehn 2004; sacrebleu's --confidence and paired bootstrap).
+# Beads are not independent (a wrong border spoils two), so the unit resampled is a
+# *region*: the stretch between two places where gold and every output compared put a
+# border. A region's counts are its own, so the scores of the regions add up exactly to
+# the pooled score.
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Bootstrap intervals of pooled strict/lax F1; the ``*_change`` fields compare with a baseline."""
+
+    samples: int
+    regions: int  # resampling units over all documents
+    confidence: float
+    strict_f1: tuple[float, float]
+    lax_f1: tuple[float, float]
+    baseline_strict_f1: float | None = None
+    baseline_lax_f1: float | None = None
+    strict_f1_change: tuple[float, float] | None = None  # interval of (output − baseline)
+    lax_f1_change: tuple[float, float] | None = None
+    strict_f1_higher: float | None = None  # share of resamples where the output beats the baseline
+    lax_f1_higher: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON types; the baseline fields only when there is a baseline."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v is not None}
+
+
+def _extents(beads: Sequence[GoldBead]) -> np.ndarray:
+    """(first source, last source, first target, last target) per bead; -1 for an empty side."""
+    rows = [(min(s), max(s), min(t), max(t)) if s and t else
+            (min(s), max(s), -1, -1) if s else (-1, -1, min(t), max(t)) for s, t in beads if s or t]  # fmt: skip
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def _borders_kept(extents: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Which cuts (source index, target index) leave every bead whole and on one side."""
+    src_lo, src_hi, tgt_lo, tgt_hi = (extents[:, k : k + 1] for k in range(4))
+    a, b = cuts[:, 0][None, :], cuts[:, 1][None, :]
+    has_src, has_tgt = src_lo >= 0, tgt_lo >= 0
+    broken = has_src & (src_lo < a) & (a <= src_hi)
+    broken |= has_tgt & (tgt_lo < b) & (b <= tgt_hi)
+    broken |= has_src & has_tgt & ((src_lo >= a) != (tgt_lo >= b))  # a pair across the cut
+    return ~broken.any(axis=0)
+
+
+def regions(gold: Sequence[GoldBead], *outputs: Sequence[GoldBead]) -> list[list[list[GoldBead]]]:
+    """One document cut where gold and every output have a border: per region, its beads in each.
+
+    Candidate cuts sit before each gold pair; a cut is kept when no bead of gold or of an
+    output straddles it. Kept cuts are ordered alike on both sides, so a bead belongs to the
+    region after the last cut at or before its first source (else first target) segment.
+    """
+    lists = [_normalise(gold), *(_normalise(o) for o in outputs)]
+    cuts = np.array(sorted({(min(s), min(t)) for s, t in lists[0] if s and t}), dtype=np.int64).reshape(-1, 2)
+    keep = np.ones(len(cuts), dtype=bool)
+    for beads in lists:
+        keep &= _borders_kept(_extents(beads), cuts)
+    cuts = cuts[keep]
+    grouped: list[list[list[GoldBead]]] = [[[] for _ in lists] for _ in range(len(cuts) + 1)]
+    for k, beads in enumerate(lists):
+        for bead in beads:
+            if bead[0]:
+                at = int(np.searchsorted(cuts[:, 0], min(bead[0]), side="right"))
+            elif bead[1]:
+                at = int(np.searchsorted(cuts[:, 1], min(bead[1]), side="right"))
+            else:
+                continue  # an empty bead counts nowhere
+            grouped[at][k].append(bead)
+    return [region for region in grouped if any(region)]
+
+
+def _f1_of_sums(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Strict and lax F1 of each row of summed ``_counts``."""
+
+    def ratio(hits: np.ndarray, total: np.ndarray) -> np.ndarray:
+        return np.divide(hits, total, out=np.zeros(len(hits)), where=total > 0)
+
+    def f1(p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.divide(2 * p * r, p + r, out=np.zeros(len(p)), where=p + r > 0)
+
+    strict = f1(ratio(sums[:, 1], sums[:, 0]), ratio(sums[:, 4], sums[:, 3]))
+    lax = f1(ratio(sums[:, 2], sums[:, 0]), ratio(sums[:, 5], sums[:, 3]))
+    return strict, lax
+
+
+def bootstrap(
+    gold_docs: Sequence[Sequence[GoldBead]],
+    test_docs: Sequence[Sequence[GoldBead]],
+    baseline_docs: Sequence[Sequence[GoldBead]] | None = None,
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 12345,
+) -> Bootstrap:
+    """Percentile intervals of strict/lax F1 over ``samples`` resamplings of the regions.
+
+    With ``baseline_docs`` (another output for the same gold) the resampling is paired: each
+    resample scores both outputs on the same regions, which gives the interval of the
+    change and how often the output beats the baseline.
+    """
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise AlignError(f"the number of bootstrap resamples must be a whole number, 1 or more, not {samples!r}")
+    if not 0 < confidence < 1:
+        raise AlignError(f"the confidence level must lie between 0 and 1, not {confidence!r}")
+    documents = _documents(gold_docs, test_docs)
+    baselines = None if baseline_docs is None else _documents(gold_docs, baseline_docs)
+    counts: list[list[tuple[int, ...]]] = []
+    for k, (gold, test) in enumerate(documents):
+        outputs = [test] if baselines is None else [test, baselines[k][1]]
+        for region in regions(gold, *outputs):
+            counts.append([_counts(region[0], output) for output in region[1:]])
+    if not counts:
+        raise AlignError("nothing to resample: the gold and the output hold no beads")
+    table = np.array(counts, dtype=np.float64)  # regions × outputs × 6 counts
+    weights = np.random.default_rng(seed).multinomial(len(table), np.full(len(table), 1 / len(table)), size=samples)
+    tail = (1 - confidence) / 2
+
+    def interval(values: np.ndarray) -> tuple[float, float]:
+        low, high = np.quantile(values, [tail, 1 - tail])
+        return float(low), float(high)
+
+    strict, lax = _f1_of_sums(weights @ table[:, 0, :])
+    result = Bootstrap(samples, len(table), confidence, interval(strict), interval(lax))
+    if baselines is None:
+        return result
+    base = _scores_from(table[:, 1, :].sum(axis=0))
+    base_strict, base_lax = _f1_of_sums(weights @ table[:, 1, :])
+    return replace(
+        result,
+        baseline_strict_f1=base.strict_f1,
+        baseline_lax_f1=base.lax_f1,
+        strict_f1_change=interval(strict - base_strict),
+        lax_f1_change=interval(lax - base_lax),
+        strict_f1_higher=float(np.mean(strict > base_strict)),
+        lax_f1_higher=float(np.mean(lax > base_lax)),
+    )
+
+
+def format_bootstrap(result: Bootstrap, scores: Scores, digits: int = 3) -> str:
+    """The intervals in words, with the point scores they belong to."""
+    level = f"{result.confidence:.0%}"
+
+    def span(low: float, high: float, signed: bool = False) -> str:
+        form = f"{{:+.{digits}f}}" if signed else f"{{:.{digits}f}}"
+        return f"{form.format(low)} to {form.format(high)}"
+
+    lines = [
+        f"{level} intervals, bootstrap over {result.regions} regions between shared borders "
+        f"({result.samples} resamples):",
+        f"- strict F1 {scores.strict_f1:.{digits}f} ({span(*result.strict_f1)})",
+        f"- lax F1 {scores.lax_f1:.{digits}f} ({span(*result.lax_f1)})",
+    ]
+    if result.strict_f1_change is not None and result.lax_f1_change is not None:
+        assert result.baseline_strict_f1 is not None and result.baseline_lax_f1 is not None
+        assert result.strict_f1_higher is not None and result.lax_f1_higher is not None
+        for name, point, base, change, higher in (
+            ("strict", scores.strict_f1, result.baseline_strict_f1, result.strict_f1_change, result.strict_f1_higher),
+            ("lax", scores.lax_f1, result.baseline_lax_f1, result.lax_f1_change, result.lax_f1_higher),
+        ):
+            lines.append(
+                f"- {name} F1 change against the baseline ({base:.{digits}f}): {point - base:+.{digits}f} "
+                f"({span(*change, signed=True)}); the output is higher in {higher:.1%} of resamples"
+            )
     return "\n".join(lines)
