@@ -336,14 +336,28 @@ def _extents(beads: Sequence[GoldBead]) -> np.ndarray:
 
 
 def _borders_kept(extents: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Which cuts (source index, target index) leave every bead whole and on one side."""
-    src_lo, src_hi, tgt_lo, tgt_hi = (extents[:, k : k + 1] for k in range(4))
-    a, b = cuts[:, 0][None, :], cuts[:, 1][None, :]
-    has_src, has_tgt = src_lo >= 0, tgt_lo >= 0
-    broken = has_src & (src_lo < a) & (a <= src_hi)
-    broken |= has_tgt & (tgt_lo < b) & (b <= tgt_hi)
-    broken |= has_src & has_tgt & ((src_lo >= a) != (tgt_lo >= b))  # a pair across the cut
-    return ~broken.any(axis=0)
+    """Which cuts (source index, target index) leave every bead whole and on one side.
+
+    Linear in the document (sweeps, not a beads × cuts table), so long documents fit.
+    """
+    a, b = cuts[:, 0], cuts[:, 1]
+    size = int(max(extents.max(initial=0), cuts.max(initial=0))) + 2
+    keep = np.ones(len(cuts), dtype=bool)
+    for lo, hi, at in ((extents[:, 0], extents[:, 1], a), (extents[:, 2], extents[:, 3], b)):
+        has = lo >= 0
+        inside = np.zeros(size + 1, dtype=np.int64)  # beads with lo < position <= hi
+        np.add.at(inside, lo[has] + 1, 1)
+        np.add.at(inside, hi[has] + 1, -1)
+        keep &= np.cumsum(inside)[at] == 0
+    paired = (extents[:, 0] >= 0) & (extents[:, 2] >= 0)
+    src_lo, tgt_lo = extents[paired, 0], extents[paired, 2]
+    after = np.full(size + 1, np.iinfo(np.int64).max)  # least target start of pairs from source a on
+    np.minimum.at(after, src_lo, tgt_lo)
+    keep &= np.minimum.accumulate(after[::-1])[::-1][a] >= b
+    before = np.full(size + 1, -1, dtype=np.int64)  # greatest target start of pairs before source a
+    np.maximum.at(before, src_lo + 1, tgt_lo)
+    keep &= np.maximum.accumulate(before)[a] < b
+    return keep
 
 
 def regions(gold: Sequence[GoldBead], *outputs: Sequence[GoldBead]) -> list[list[list[GoldBead]]]:
@@ -414,19 +428,26 @@ def bootstrap(
     if not counts:
         raise AlignError("nothing to resample: the gold and the output hold no beads")
     table = np.array(counts, dtype=np.float64)  # regions × outputs × 6 counts
-    weights = np.random.default_rng(seed).multinomial(len(table), np.full(len(table), 1 / len(table)), size=samples)
+    # each resample's counts: region weights (how often each region was drawn) times the
+    # table, in chunks so that a long document's weights never fill memory
+    rng, chance = np.random.default_rng(seed), np.full(len(table), 1 / len(table))
+    sums = np.empty((samples, table.shape[1], table.shape[2]))
+    chunk = max(1, 2_000_000 // len(table))
+    for start in range(0, samples, chunk):
+        weights = rng.multinomial(len(table), chance, size=min(chunk, samples - start))
+        sums[start : start + len(weights)] = np.einsum("sr,roc->soc", weights, table)
     tail = (1 - confidence) / 2
 
     def interval(values: np.ndarray) -> tuple[float, float]:
         low, high = np.quantile(values, [tail, 1 - tail])
         return float(low), float(high)
 
-    strict, lax = _f1_of_sums(weights @ table[:, 0, :])
+    strict, lax = _f1_of_sums(sums[:, 0, :])
     result = Bootstrap(samples, len(table), confidence, interval(strict), interval(lax))
     if baselines is None:
         return result
     base = _scores_from(table[:, 1, :].sum(axis=0))
-    base_strict, base_lax = _f1_of_sums(weights @ table[:, 1, :])
+    base_strict, base_lax = _f1_of_sums(sums[:, 1, :])
     return replace(
         result,
         baseline_strict_f1=base.strict_f1,
