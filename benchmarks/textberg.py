@@ -157,9 +157,10 @@ def run_ablation(split: str) -> None:
             paired = bootstrap(gold, test, baseline)  # same resampled regions for both: the change's interval
             assert paired.strict_f1_change is not None and paired.baseline_strict_f1 is not None
             low, high = paired.strict_f1_change
+            change = f"{s.strict_f1 - paired.baseline_strict_f1:+.3f} | {low:+.3f} to {high:+.3f} "
+            change = "— | — | —" if test is baseline else change + f"| {paired.strict_f1_higher:.0%}"
             print(
-                f"| {name} | {s.strict_f1:.3f} | {s.strict_f1 - paired.baseline_strict_f1:+.3f} "
-                f"| {low:+.3f} to {high:+.3f} | {paired.strict_f1_higher:.0%} | {s.lax_f1:.3f} "
+                f"| {name} | {s.strict_f1:.3f} | {change} | {s.lax_f1:.3f} "
                 f"| {refined / input_chars:.2f} | {seconds:.1f} |"
             )
     print("\n(Δ: against the first row; interval and share of resamples where the row beats it from a paired")
