@@ -52,6 +52,7 @@ def test_evaluate_textberg_notebook() -> None:
     printed = "".join(outputs(notebook, "stream"))
     assert "| strict |" in printed and "| lax |" in printed
     assert "| pair inside a larger gold bead (gold merges what we split) |" in printed  # the error kinds
+    assert "95% intervals, bootstrap over" in printed and "- strict F1 0." in printed  # how sure the score is
     html = "\n".join(outputs(notebook, "text/html"))
     assert "<th>where</th>" in html and "<th>de</th>" in html and "<th>fr</th>" in html  # the differences
     assert 'class="align-beads"' in html
