@@ -189,3 +189,37 @@ def test_bootstrap_refuses_bad_settings(options: dict, message: str) -> None:
         bootstrap([GOLD], [GOLD], **options)
     with pytest.raises(AlignError, match="2 gold documents but 1"):
         bootstrap([GOLD, GOLD], [GOLD, GOLD], baseline_docs=[GOLD])
+
+
+def test_vecalign_costs_and_hunalign_ladders_read_as_the_same_beads(tmp_path: Path) -> None:
+    gold_path = shared("textberg", "dev", "dev.defr")
+    gold = read_bead_file(gold_path)
+    vecalign = tmp_path / "vecalign.txt"  # Vecalign prints each bead's cost after a third colon
+    vecalign.write_text(
+        "".join(f"{line}:{k / 1000:.6f}\n" for k, line in enumerate(gold_path.read_text().splitlines()))
+    )
+    assert read_bead_file(vecalign) == gold
+    # Hunalign: a rung where each bead starts, the last one at the ends. A ladder cannot
+    # go back, so only the gold's first 200 beads, which follow each other in order
+    head = gold[:200]
+    rungs, at = [(0, 0)], (0, 0)
+    for src, tgt in head:
+        start = (src[0] if src else at[0], tgt[0] if tgt else at[1])
+        if start[0] > at[0]:  # sentences the gold puts in no bead (it has some): a k-0 step
+            rungs.append((start[0], at[1]))
+        if start[1] > at[1]:
+            rungs.append(start)
+        at = (start[0] + len(src), start[1] + len(tgt))
+        rungs.append(at)
+    ladder = tmp_path / "hunalign.ladder"
+    ladder.write_text("".join(f"{i}\t{j}\t0.{k % 10}\n" for k, (i, j) in enumerate(rungs)))
+    from_ladder = read_bead_file(ladder)
+    assert [b for b in from_ladder if b[0] and b[1]] == [b for b in head if b[0] and b[1]]
+    assert score([head], [from_ladder]).strict_recall == 1.0
+    ladder.write_text("0\t0\t0.3\n2\t1\t0.5\n1\t2\t0.1\n")
+    with pytest.raises(AlignError, match="line 3: ladder rung \\(1, 2\\) goes back from \\(2, 1\\)"):
+        read_bead_file(ladder)
+    ladder.write_text("0\t0\t0.3\n[1]:[1]\n")
+    with pytest.raises(AlignError, match="line 2: not a ladder rung"):
+        read_bead_file(ladder)
+    assert parse_bead_lines(["0 0 0.1", "1 0 0.2", "1 1 -0.3", "3 2 0.4"]) == [((0,), ()), ((), (0,)), ((1, 2), (1,))]

@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,10 @@ from .model import Alignment
 
 GoldBead = tuple[tuple[int, ...], tuple[int, ...]]  # (source ids, target ids)
 
-_BEAD_LINE = re.compile(r"^\s*\[([0-9,\s]*)\]\s*:\s*\[([0-9,\s]*)\]\s*$")
+# a bead, optionally with the cost Vecalign prints after it: [3, 4]:[5]:0.123456
+_BEAD_LINE = re.compile(r"^\s*\[([0-9,\s]*)\]\s*:\s*\[([0-9,\s]*)\]\s*(?::\s*[-+0-9.eE]+)?\s*$")
+# a rung of Hunalign's ladder: source index, target index, confidence
+_RUNG_LINE = re.compile(r"^\s*([0-9]+)\s+([0-9]+)\s+[-+0-9.eE]+\s*$")
 
 
 def _ids(text: str) -> tuple[int, ...]:
@@ -36,7 +40,15 @@ def _ids(text: str) -> tuple[int, ...]:
 
 
 def parse_bead_lines(lines: Iterable[str], name: str = "input") -> list[GoldBead]:
-    """Beads from lines such as ``[3, 4]:[5]``, ``[]:[6]``, ``[7]:[]``; blank lines are skipped."""
+    """Beads from lines such as ``[3, 4]:[5]``, ``[]:[6]``, ``[7]:[]``; blank lines are skipped.
+
+    Vecalign's output (a cost after a third colon) reads the same. A Hunalign ladder (one
+    rung ``i<TAB>j<TAB>confidence`` per line) is read as ``parse_ladder_lines`` does.
+    """
+    lines = list(lines)
+    first = next((line for line in lines if line.strip()), "")
+    if _RUNG_LINE.match(first):
+        return parse_ladder_lines(lines, name)
     beads: list[GoldBead] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -48,8 +60,31 @@ def parse_bead_lines(lines: Iterable[str], name: str = "input") -> list[GoldBead
     return beads
 
 
+def parse_ladder_lines(lines: Iterable[str], name: str = "input") -> list[GoldBead]:
+    """Beads from Hunalign's ladder: each rung is where a bead starts, the next rung where it ends.
+
+    Rungs ``(i, j)`` then ``(k, l)`` make the bead of source segments i..k-1 and target
+    segments j..l-1 (1-0 and 0-1 beads included); the last rung marks the two ends.
+    """
+    rungs: list[tuple[int, int]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        match = _RUNG_LINE.match(line)
+        if not match:
+            raise AlignError(
+                f"{name}, line {number}: not a ladder rung of the form i<TAB>j<TAB>score: {line.strip()[:60]!r}"
+            )
+        rung = (int(match.group(1)), int(match.group(2)))
+        if rungs and (rung[0] < rungs[-1][0] or rung[1] < rungs[-1][1]):
+            raise AlignError(f"{name}, line {number}: ladder rung {rung} goes back from {rungs[-1]}")
+        rungs.append(rung)
+    beads = [(tuple(range(i, k)), tuple(range(j, m))) for (i, j), (k, m) in pairwise(rungs)]
+    return [bead for bead in beads if bead[0] or bead[1]]
+
+
 def read_bead_file(path: str | Path) -> list[GoldBead]:
-    """Read a Vecalign/Bertalign-style bead file (one ``[i, j]:[k]`` bead per line)."""
+    """Read a bead file: one ``[i, j]:[k]`` bead per line (Text+Berg, Bertalign, Vecalign), or a Hunalign ladder."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is not part of the first bead
     except (OSError, UnicodeDecodeError) as e:
