@@ -318,7 +318,8 @@ def batch(
 @click.option("--gold", "gold_paths", multiple=True, required=True, type=click.Path(path_type=Path),
               help="Gold bead file ([i, j]:[k] per line); repeat, one per document.")  # fmt: skip
 @click.option("--test", "test_paths", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="Bead file ([i]:[j], Vecalign's [i]:[j]:cost, or a Hunalign ladder) or alignments.jsonl to score; repeat, same order as --gold. One alignments.jsonl of a "
+              help="Bead file ([i]:[j], Vecalign's [i]:[j]:cost, or a Hunalign ladder) or alignments.jsonl to score; "
+                   "repeat, same order as --gold. One alignments.jsonl of a "
                    "batch: each --gold file is matched to the doc_id of its name without suffix.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option(
