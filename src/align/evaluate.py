@@ -365,8 +365,11 @@ class Bootstrap:
 
 def _extents(beads: Sequence[GoldBead]) -> np.ndarray:
     """(first source, last source, first target, last target) per bead; -1 for an empty side."""
-    rows = [(min(s), max(s), min(t), max(t)) if s and t else
-            (min(s), max(s), -1, -1) if s else (-1, -1, min(t), max(t)) for s, t in beads if s or t]  # fmt: skip
+
+    def span(ids: tuple[int, ...]) -> tuple[int, int]:
+        return (min(ids), max(ids)) if ids else (-1, -1)
+
+    rows = [(*span(src), *span(tgt)) for src, tgt in beads if src or tgt]
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
