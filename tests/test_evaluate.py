@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from align.errors import AlignError
 from align.evaluate import (
+    _borders_kept,
     _counts,
+    _extents,
     beads_from_jsonl,
     bootstrap,
     error_breakdown,
@@ -223,3 +227,26 @@ def test_vecalign_costs_and_hunalign_ladders_read_as_the_same_beads(tmp_path: Pa
     with pytest.raises(AlignError, match="line 2: not a ladder rung"):
         read_bead_file(ladder)
     assert parse_bead_lines(["0 0 0.1", "1 0 0.2", "1 1 -0.3", "3 2 0.4"]) == [((0,), ()), ((), (0,)), ((1, 2), (1,))]
+
+
+def test_the_linear_border_check_keeps_exactly_the_cuts_no_bead_straddles() -> None:
+    rng = random.Random(7)
+    for _ in range(200):  # bead lists with ids in any order, 0-3 segments a side
+        src, tgt = list(range(rng.randint(1, 30))), list(range(rng.randint(1, 30)))
+        rng.shuffle(src)
+        rng.shuffle(tgt)
+        beads = []
+        while src or tgt:
+            k, m = rng.randint(0, 3), rng.randint(0, 3)
+            bead = (tuple(sorted(src[:k])), tuple(sorted(tgt[:m])))
+            src, tgt = src[k:], tgt[m:]
+            if bead[0] or bead[1]:
+                beads.append(bead)
+        cuts = np.array([(rng.randint(0, 30), rng.randint(0, 30)) for _ in range(20)], dtype=np.int64)
+
+        def whole(bead: tuple, a: int, b: int) -> bool:  # every id of the bead on one side of the cut
+            sides = {i >= a for i in bead[0]} | {j >= b for j in bead[1]}
+            return len(sides) == 1
+
+        expected = [all(whole(bead, a, b) for bead in beads) for a, b in cuts]
+        assert _borders_kept(_extents(beads), cuts).tolist() == expected
