@@ -350,7 +350,7 @@ def evaluate_command(
     from . import evaluate
 
     gold_docs, test_docs = evaluate.paired_documents(gold_paths, test_paths)
-    baseline_docs = evaluate.paired_documents(gold_paths, baseline_paths, "--baseline")[1] if baseline_paths else None
+    baseline_docs = evaluate.outputs_for(gold_paths, baseline_paths, "--baseline") if baseline_paths else None
     if baseline_docs is not None and not resamples:
         resamples = 1000
     scores = evaluate.score(gold_docs, test_docs)

@@ -131,9 +131,16 @@ def beads_from_jsonl(path: str | Path) -> dict[str, list[GoldBead]]:
 
 
 def paired_documents(
-    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path], option: str = "--test"
+    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path]
 ) -> tuple[list[list[GoldBead]], list[list[GoldBead]]]:
-    """Gold and test beads per document, in the same order.
+    """Gold and test beads per document, in the same order (see ``outputs_for``)."""
+    return [read_bead_file(p) for p in gold_paths], outputs_for(gold_paths, test_paths)
+
+
+def outputs_for(
+    gold_paths: Sequence[str | Path], test_paths: Sequence[str | Path], option: str = "--test"
+) -> list[list[GoldBead]]:
+    """The beads of ``test_paths`` for each gold file, in the order of ``gold_paths``.
 
     Either one test file per gold file (a bead file, or an ``alignments.jsonl`` of one
     document), or one ``alignments.jsonl`` of a whole batch: then each gold file is matched to
@@ -141,18 +148,17 @@ def paired_documents(
     the test files in messages (``--baseline`` for a second output).
     """
     gold_paths, test_paths = [Path(p) for p in gold_paths], [Path(p) for p in test_paths]
-    gold_docs = [read_bead_file(p) for p in gold_paths]
     if len(test_paths) == 1 and test_paths[0].suffix == ".jsonl":
         docs = beads_from_jsonl(test_paths[0])
         if len(docs) == 1 and len(gold_paths) == 1:  # one document: whatever its doc_id
-            return gold_docs, list(docs.values())
+            return list(docs.values())
         missing = [p.name for p in gold_paths if p.stem not in docs]
         if missing:
             raise AlignError(
                 f"{test_paths[0]} has no document for {', '.join(missing)} (a gold file is matched to the "
                 f"doc_id of its name without suffix; doc_ids there: {', '.join(sorted(docs)[:10])})"
             )
-        return gold_docs, [docs[p.stem] for p in gold_paths]
+        return [docs[p.stem] for p in gold_paths]
     if len(gold_paths) != len(test_paths):
         raise AlignError(
             f"{len(gold_paths)} --gold files but {len(test_paths)} {option} files; "
@@ -167,7 +173,7 @@ def paired_documents(
             test_docs.append(next(iter(docs.values())))
         else:
             test_docs.append(read_bead_file(path))
-    return gold_docs, test_docs
+    return test_docs
 
 
 @dataclass(frozen=True)
