@@ -411,21 +411,18 @@ def regions(gold: Sequence[GoldBead], *outputs: Sequence[GoldBead]) -> list[list
     output straddles it. Kept cuts are ordered alike on both sides, so a bead belongs to the
     region after the last cut at or before its first source (else first target) segment.
     """
-    lists = [_normalise(gold), *(_normalise(o) for o in outputs)]
+    lists = [[bead for bead in _normalise(beads) if bead[0] or bead[1]] for beads in (gold, *outputs)]
+    extents = [_extents(beads) for beads in lists]  # an empty bead counts nowhere
     cuts = np.array(sorted({(min(s), min(t)) for s, t in lists[0] if s and t}), dtype=np.int64).reshape(-1, 2)
     keep = np.ones(len(cuts), dtype=bool)
-    for beads in lists:
-        keep &= _borders_kept(_extents(beads), cuts)
+    for extent in extents:
+        keep &= _borders_kept(extent, cuts)
     cuts = cuts[keep]
     grouped: list[list[list[GoldBead]]] = [[[] for _ in lists] for _ in range(len(cuts) + 1)]
-    for k, beads in enumerate(lists):
-        for bead in beads:
-            if bead[0]:
-                at = int(np.searchsorted(cuts[:, 0], min(bead[0]), side="right"))
-            elif bead[1]:
-                at = int(np.searchsorted(cuts[:, 1], min(bead[1]), side="right"))
-            else:
-                continue  # an empty bead counts nowhere
+    for k, (beads, extent) in enumerate(zip(lists, extents, strict=True)):
+        by_source = np.searchsorted(cuts[:, 0], extent[:, 0], side="right")
+        by_target = np.searchsorted(cuts[:, 1], extent[:, 2], side="right")
+        for bead, at in zip(beads, np.where(extent[:, 0] >= 0, by_source, by_target).tolist(), strict=True):
             grouped[at][k].append(bead)
     return [region for region in grouped if any(region)]
 
