@@ -73,6 +73,10 @@ Why these choices:
 * **Linear memory.** Above ``max_full_cells`` the DP runs in a band around the path
   found on block-averaged vectors (recursively), so memory grows with the length of
   the document, not its square.
+
+This module sets the problem up (similarities in the band, chance levels, prefix sums, the
+settings) and runs the passes; the compiled arithmetic of a bead's gain and of the DP itself
+is in ``dp.py``.
 """
 
 from __future__ import annotations
@@ -84,8 +88,8 @@ from dataclasses import dataclass, fields, replace
 from itertools import pairwise
 
 import numpy as np
-from numba import njit
 
+from . import dp
 from .anchors import banded_overlap, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
@@ -367,387 +371,6 @@ def _knn_means(sim: np.ndarray, sim_lo: np.ndarray, m: int, k: int) -> tuple[np.
     return src_knn, tgt_knn
 
 
-# --- the DP kernels -----------------------------------------------------------------
-
-
-@njit(cache=True)
-def _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm):  # pragma: no cover - jitted
-    total = 0.0
-    for r in range(i - a, i):
-        base = sim_lo[r]
-        for c in range(j - b, j):
-            total += src_w[r] * tgt_w[c] * sim[r, c - base]
-    return total / (src_norm[a, i] * tgt_norm[b, j])
-
-
-@njit(cache=True)
-def _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm):  # pragma: no cover - jitted
-    """Cosine of the source block i-a..i-1 (summed vectors) with target sentence c."""
-    total = 0.0
-    for r in range(i - a, i):
-        total += src_w[r] * sim[r, c - sim_lo[r]]
-    return total / src_norm[a, i]
-
-
-@njit(cache=True)
-def _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm):  # pragma: no cover - jitted
-    """Cosine of the target block j-b..j-1 (summed vectors) with source sentence r."""
-    total = 0.0
-    for c in range(j - b, j):
-        total += tgt_w[c] * sim[r, c - sim_lo[r]]
-    return total / tgt_norm[b, j]
-
-
-@njit(cache=True)
-def _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback):  # pragma: no cover
-    """Mean similarity of each side's block to the sentences just outside the other side's block.
-
-    High when the bead ends in the wrong place: the source block also resembles the target
-    sentence before or after it (Bertalign's margin, from the 1-1 similarities).
-    """
-    src_side = 0.0
-    src_count = 0
-    for c in (j - b - 1, j):
-        if 0 <= c < m:
-            src_side += _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm)
-            src_count += 1
-    tgt_side = 0.0
-    tgt_count = 0
-    for r in (i - a - 1, i):
-        if 0 <= r < n:
-            tgt_side += _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm)
-            tgt_count += 1
-    # a block that covers its whole side has nothing next to it: the global chance level stands in
-    src_level = src_side / src_count if src_count else fallback
-    tgt_level = tgt_side / tgt_count if tgt_count else fallback
-    return 0.5 * (src_level + tgt_level)
-
-
-@njit(cache=True)
-def _override_key(k, i, j, n, m):  # pragma: no cover - jitted
-    """The key of bead shape k ending at DP cell (i, j) among the re-embedded merges."""
-    return (k * (n + 1) + i) * (m + 1) + j
-
-
-@njit(cache=True)
-def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitted
-    """Row of the bead in the sorted override arrays; -1 where it was not re-embedded."""
-    key = _override_key(k, i, j, n, m)
-    pos = np.searchsorted(override_keys, key)
-    return pos if pos < len(override_keys) and override_keys[pos] == key else -1
-
-
-@njit(cache=True)
-def _chance_level(a, b, i, j, src_cum, tgt_cum):  # pragma: no cover - jitted
-    """Mean of the two blocks' mean chance similarity (the global margin of a bead)."""
-    return 0.5 * ((src_cum[1, i] - src_cum[1, i - a]) / a + (tgt_cum[1, j] - tgt_cum[1, j - b]) / b)
-
-
-@njit(cache=True)
-def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index):  # pragma: no cover
-    """Best real cosine of a merged bead without the first or last part of one side.
-
-    -inf where no such bead is known: without one part a 2-1 is a 1-1 (its cosine is in
-    ``sim``); a 3-1 or a 2-2 is a smaller merge, known only if it was re-embedded too.
-    """
-    best = -np.inf
-    for side in range(2):
-        if (a if side == 0 else b) < 2:
-            continue
-        for drop_first in (True, False):
-            ra, rb, ri, rj = a, b, i, j
-            if side == 0:
-                ra = a - 1
-                ri = i if drop_first else i - 1
-            else:
-                rb = b - 1
-                rj = j if drop_first else j - 1
-            if ra == 1 and rb == 1:
-                value = sim[ri - 1, rj - 1 - sim_lo[ri - 1]]
-            else:
-                rk = shape_index[ra, rb]
-                pos = _override_position(rk, ri, rj, n, m, override_keys) if rk >= 0 else -1
-                if pos < 0 or np.isnan(override_cos[pos, 0]):
-                    continue
-                value = override_cos[pos, 0]
-            best = max(best, value)
-    return best
-
-
-@njit(cache=True)
-def _block_allowed(cum, start, stop):  # pragma: no cover - jitted
-    """Whether positions start..stop-1 of one side may be one side of a bead.
-
-    Not across a non-content segment (a heading, a trailer) that separates them, nor holding
-    a segment and its repeat: the repeat is an unaligned bead of its own.
-    """
-    if cum[2, stop] - cum[2, start + 1] > 0:
-        return False
-    for r in range(start, stop - 1):  # noqa: SIM110 (numba compiles no generator in all())
-        if r + cum[4, r + 1] < stop:
-            return False
-    return True
-
-
-@njit(cache=True)
-def _skip_gain(p, cum, params):  # pragma: no cover - jitted
-    """Gain of leaving position p-1 unaligned: free for the repeat of a segment just before it."""
-    if cum[5, p] > 0.0:
-        return 0.0
-    return -params[6] - params[7] * cum[3, p] - params[16] * cum[7, p - 1]
-
-
-@njit(cache=True)
-def _bead_gain(
-    k,
-    a,
-    b,
-    i,
-    j,
-    n,
-    m,
-    arrays,
-    override_keys,
-    override_cos,
-    overrides_only,
-    params,
-):  # pragma: no cover - jitted
-    """(gain, cosine) of the bead of shape k = (a, b) ending at DP cell (i, j).
-
-    ``arrays`` is ``_Problem.arrays``: the banded similarities and per-side prefix sums.
-    """
-    sim, sim_lo, overlap, src_w, tgt_w, src_norm, tgt_norm, src_cum, tgt_cum, shape_index = arrays
-    if a == 0 and b == 0:
-        return 0.0, 0.0
-    if b == 0:  # skipping source i-1 costs more the better a partner it has somewhere
-        return _skip_gain(i, src_cum, params), 0.0
-    if a == 0:
-        return _skip_gain(j, tgt_cum, params), 0.0
-    merged = a + b > 2
-    if not (_block_allowed(src_cum, i - a, i) and _block_allowed(tgt_cum, j - b, j)):
-        return -np.inf, 0.0
-    local = 0.0
-    have_local = False
-    if merged and len(override_keys) > 0:
-        pos = _override_position(k, i, j, n, m, override_keys)
-        if pos >= 0 and not np.isnan(override_cos[pos, 0]):
-            cos = override_cos[pos, 0]
-            local = override_cos[pos, 1]
-            have_local = True
-        elif pos >= 0:  # plausible, but past the re-embedding budget: scored from its parts
-            cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
-        elif overrides_only:
-            return -np.inf, 0.0
-        else:
-            cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
-    elif merged and overrides_only:
-        return -np.inf, 0.0
-    else:
-        cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
-    margin = _chance_level(a, b, i, j, src_cum, tgt_cum)
-    if params[9] > 0.0 and not have_local:
-        local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, margin)
-    threshold, margin_weight, merge_penalty, length_weight, smoothing, log_ratio_mean = (
-        params[0], params[1], params[2], params[3], params[4], params[5],
-    )  # fmt: skip
-    src_len = src_cum[0, i] - src_cum[0, i - a]
-    tgt_len = tgt_cum[0, j] - tgt_cum[0, j - b]
-    deviation = np.log((tgt_len + smoothing) / (src_len + smoothing)) - log_ratio_mean
-    gain = cos - margin_weight * margin - threshold
-    if params[9] > 0.0:
-        gain -= params[9] * (local - margin)
-    if params[14] > 0.0 and gain > 0.0:
-        # Bertalign's length factor log2(1 + short/long): a good cosine counts less when one side
-        # is much longer than the document's ratio predicts (1 at the expected ratio)
-        gain *= np.log2(1.0 + np.exp(-abs(deviation))) ** params[14]
-    gain -= merge_penalty * (a + b - 2) + length_weight * min(deviation * deviation, params[11])
-    # a border before a piece that continues the sentence before it
-    gain -= params[16] * (src_cum[7, i - a] + tgt_cum[7, j - b])
-    if params[12] > 0.0:
-        # shared numbers and names: the share of both blocks' anchor weight that the other side has
-        mass = src_cum[6, i] - src_cum[6, i - a] + tgt_cum[6, j] - tgt_cum[6, j - b]
-        if mass > 0.0:
-            shared = 0.0
-            for r in range(i - a, i):
-                for c in range(j - b, j):
-                    shared += overlap[r, c - sim_lo[r]]
-            gain += params[12] * (min(2.0 * shared / mass, 1.0) - params[13])
-    if have_local and params[15] > 0.0 and (a == 1 or b == 1):
-        # a 1-n merge whose pair is more alike without its first or last part: that part is a
-        # sentence the other side lacks, not a fragment of the translation (2-2 and larger:
-        # no better on Text+Berg dev)
-        best = _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index)
-        if best > cos:
-            gain -= params[15] * (best - cos)
-    if merged and params[8] > 0.0:
-        # a part that matches the other side no better than chance (a sentence the other side
-        # dropped) should not ride along in a merge just because skipping it costs something
-        worst = 0.0
-        src_margin = (src_cum[1, i] - src_cum[1, i - a]) / a
-        tgt_margin = (tgt_cum[1, j] - tgt_cum[1, j - b]) / b
-        if a > 1:
-            for r in range(i - a, i):
-                chance = 0.5 * (src_cum[1, r + 1] - src_cum[1, r] + tgt_margin)
-                part = _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm) - margin_weight * chance
-                worst = min(worst, part - threshold)
-        if b > 1:
-            for c in range(j - b, j):
-                chance = 0.5 * (tgt_cum[1, c + 1] - tgt_cum[1, c] + src_margin)
-                part = _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm) - margin_weight * chance
-                worst = min(worst, part - threshold)
-        gain += params[8] * worst
-    return gain, cos
-
-
-@njit(cache=True)
-def _forward(
-    lo,
-    hi,
-    n,
-    m,
-    shape_a,
-    shape_b,
-    arrays,
-    override_keys,
-    override_cos,
-    overrides_only,
-    params,
-):  # pragma: no cover - jitted
-    """Best total per band cell and state, with back pointers (ragged rows: offsets[i] + j - lo[i]).
-
-    Three states per cell, by the last bead: 0 a pair, 1 a skipped source segment, 2 a
-    skipped target segment. A skip right after a skip on the same side extends a gap
-    (``params[10]``) instead of opening one (``params[6]``): a run of untranslated captions
-    is cheap to leave out, a lone leftover sentence is not.
-    """
-    offsets = np.zeros(n + 2, dtype=np.int64)
-    for i in range(n + 1):
-        offsets[i + 1] = offsets[i] + (hi[i] - lo[i])
-    cells = offsets[n + 1]
-    total = np.full((3, cells), -np.inf)
-    back = np.full((3, cells), -1, dtype=np.int8)
-    back_state = np.zeros((3, cells), dtype=np.int8)
-    total[0, 0] = 0.0  # cell (0, 0); lo[0] == 0
-    extend_saving = params[6] - params[10]
-    for i in range(n + 1):
-        for j in range(lo[i], hi[i]):
-            if i == 0 and j == 0:
-                continue
-            cell = offsets[i] + j - lo[i]
-            for k in range(len(shape_a)):
-                a = shape_a[k]
-                b = shape_b[k]
-                pi = i - a
-                pj = j - b
-                if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
-                    continue
-                prev = offsets[pi] + pj - lo[pi]
-                if total[0, prev] == -np.inf and total[1, prev] == -np.inf and total[2, prev] == -np.inf:
-                    continue
-                gain, _ = _bead_gain(
-                    k,
-                    a,
-                    b,
-                    i,
-                    j,
-                    n,
-                    m,
-                    arrays,
-                    override_keys,
-                    override_cos,
-                    overrides_only,
-                    params,
-                )
-                if gain == -np.inf:
-                    continue
-                state = 0 if a > 0 and b > 0 else (1 if b == 0 else 2)
-                for from_state in range(3):
-                    value = total[from_state, prev] + gain
-                    if state > 0 and from_state == state:
-                        value += extend_saving
-                    if value > total[state, cell]:
-                        total[state, cell] = value
-                        back[state, cell] = k
-                        back_state[state, cell] = from_state
-    return total, back, back_state, offsets
-
-
-@njit(cache=True)
-def _plausible_merges(
-    lo,
-    hi,
-    n,
-    m,
-    shape_a,
-    shape_b,
-    fwd,
-    fwd_off,
-    bwd,
-    bwd_off,
-    rlo,
-    best,
-    delta,
-    arrays,
-    params,
-):  # pragma: no cover - jitted
-    """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total."""
-    empty_keys = np.zeros(0, dtype=np.int64)
-    empty_cos = np.zeros((0, 2))
-    capacity = 1024
-    out = np.empty((capacity, 3), dtype=np.int64)
-    out_slack = np.empty(capacity)
-    count = 0
-    for i in range(n + 1):
-        for j in range(lo[i], hi[i]):
-            # best total from (i, j) to the end = backward total at the mirrored cell
-            ri = n - i
-            after = bwd[bwd_off[ri] + (m - j) - rlo[ri]]
-            if after == -np.inf:
-                continue
-            for k in range(len(shape_a)):
-                a = shape_a[k]
-                b = shape_b[k]
-                if a + b <= 2:
-                    continue
-                pi = i - a
-                pj = j - b
-                if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
-                    continue
-                before = fwd[fwd_off[pi] + pj - lo[pi]]
-                if before == -np.inf:
-                    continue
-                gain, _ = _bead_gain(
-                    k,
-                    a,
-                    b,
-                    i,
-                    j,
-                    n,
-                    m,
-                    arrays,
-                    empty_keys,
-                    empty_cos,
-                    False,
-                    params,
-                )
-                slack = best - (before + gain + after)
-                if slack <= delta:
-                    if count == capacity:
-                        capacity *= 2
-                        grown = np.empty((capacity, 3), dtype=np.int64)
-                        grown[:count] = out[:count]
-                        out = grown
-                        grown_slack = np.empty(capacity)
-                        grown_slack[:count] = out_slack[:count]
-                        out_slack = grown_slack
-                    out[count, 0] = k
-                    out[count, 1] = i
-                    out[count, 2] = j
-                    out_slack[count] = slack
-                    count += 1
-    return out[:count], out_slack[:count]
-
-
 # --- the aligner --------------------------------------------------------------------
 
 
@@ -803,9 +426,8 @@ class _Problem:
             src_knn, tgt_knn = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
         else:
             src_knn, tgt_knn = np.zeros(self.n), np.zeros(self.m)
-        # prefix sums per side: rows are length, knn mean, break count (break[p]: a gap before p);
-        # rows 3-5 (not prefix sums) hold at p+1 the best 1-1 gain of position p (for the skip
-        # cost), the distance to its nearest repeat (no merge holds both) and whether it is one
+        # per side, the rows of ``dp.ROW_*``: what a block sums (length, chance level, breaks,
+        # anchors) and what one position brings (its best 1-1 gain, its repeat links)
         src_best, tgt_best = _best_pair_gains(self.sim, self.sim_lo, self.m, src_knn, tgt_knn, config)
         src_repeats = tgt_repeats = None
         if config.repeats:
@@ -824,7 +446,8 @@ class _Problem:
         shape_index = np.full((max_a + 1, max_b + 1), -1, dtype=np.int64)
         for k, (a, b) in enumerate(config.shapes):
             shape_index[a, b] = k
-        # what every kernel reads, as one tuple (the jitted functions take arrays, not objects)
+        # what every kernel reads, as one tuple (the jitted functions take arrays, not objects;
+        # the layout is described in ``dp``)
         self.arrays = (
             self.sim, self.sim_lo, self.overlap, self.src_w, self.tgt_w, self.src_norm, self.tgt_norm,
             self.src_cum, self.tgt_cum, shape_index,
@@ -837,35 +460,36 @@ class _Problem:
                 skip_penalty = config.skip_calibration * float(np.median(best))
         # the document's own length ratio, bounded: where one side covers far more text than the
         # other (a headline and lead against a full article), the ratio says nothing about pairs
-        log_ratio_mean = np.clip(np.log((self.tgt_cum[0, -1] + 1.0) / (self.src_cum[0, -1] + 1.0)), -0.5, 0.5)
-        self.params = np.array(
-            [
-                config.pair_threshold,
-                config.margin_weight,
-                config.merge_penalty,
-                config.length_weight,
-                config.length_smoothing,
-                log_ratio_mean,
-                skip_penalty,
-                config.skip_weight,
-                config.part_weight,
-                config.local_margin_weight,
-                config.gap_extend_penalty if config.gap_extend_penalty is not None else skip_penalty,
-                config.length_cap,
-                config.anchor_weight if src_texts is not None else 0.0,
-                config.anchor_baseline,
-                config.length_factor,
-                config.leave_one_out_weight,
-                config.border_weight,
-            ]
+        log_ratio_mean = np.clip(
+            np.log((self.tgt_cum[dp.ROW_LENGTH, -1] + 1.0) / (self.src_cum[dp.ROW_LENGTH, -1] + 1.0)), -0.5, 0.5
         )
+        params = np.zeros(dp.N_PARAMS)
+        params[dp.P_THRESHOLD] = config.pair_threshold
+        params[dp.P_MARGIN_WEIGHT] = config.margin_weight
+        params[dp.P_MERGE_PENALTY] = config.merge_penalty
+        params[dp.P_LENGTH_WEIGHT] = config.length_weight
+        params[dp.P_LENGTH_SMOOTHING] = config.length_smoothing
+        params[dp.P_LOG_RATIO_MEAN] = log_ratio_mean
+        params[dp.P_SKIP_PENALTY] = skip_penalty
+        params[dp.P_SKIP_WEIGHT] = config.skip_weight
+        params[dp.P_PART_WEIGHT] = config.part_weight
+        params[dp.P_LOCAL_MARGIN_WEIGHT] = config.local_margin_weight
+        extend = config.gap_extend_penalty
+        params[dp.P_GAP_EXTEND_PENALTY] = extend if extend is not None else skip_penalty
+        params[dp.P_LENGTH_CAP] = config.length_cap
+        params[dp.P_ANCHOR_WEIGHT] = config.anchor_weight if src_texts is not None else 0.0
+        params[dp.P_ANCHOR_BASELINE] = config.anchor_baseline
+        params[dp.P_LENGTH_FACTOR] = config.length_factor
+        params[dp.P_LEAVE_ONE_OUT_WEIGHT] = config.leave_one_out_weight
+        params[dp.P_BORDER_WEIGHT] = config.border_weight
+        self.params = params
 
     def forward(
         self, override_keys: np.ndarray | None = None, override_cos: np.ndarray | None = None, only: bool = False
     ) -> _Pass:
         keys = override_keys if override_keys is not None else np.zeros(0, dtype=np.int64)
         cos = override_cos if override_cos is not None else np.zeros((0, 2))
-        total, back, back_state, offsets = _forward(
+        total, back, back_state, offsets = dp.forward_pass(
             self.lo, self.hi, self.n, self.m, self.shape_a, self.shape_b, self.arrays, keys, cos, only, self.params
         )
         return _Pass(total, back, back_state, offsets)
@@ -874,7 +498,7 @@ class _Problem:
         self, k: int, i: int, j: int, override_keys: np.ndarray, override_cos: np.ndarray, only: bool
     ) -> tuple[float, float]:
         a, b = int(self.shape_a[k]), int(self.shape_b[k])
-        return _bead_gain(k, a, b, i, j, self.n, self.m, self.arrays, override_keys, override_cos, only, self.params)
+        return dp.bead_gain(k, a, b, i, j, self.n, self.m, self.arrays, override_keys, override_cos, only, self.params)
 
 
 def _best_pair_gains(
@@ -936,41 +560,40 @@ def _prefix_sums(
     anchor_mass: np.ndarray | None = None,
     joins: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per side: prefix sums in rows 0-2 and 6 (length, chance level, breaks, anchor weight); rows 3-5 at p+1.
-
-    Row 7 (not a prefix sum) holds at p how surely position p continues the sentence of p-1.
-    """
-    rows = np.zeros((8, len(lens) + 1))
+    """Per side, the rows the kernels read (``dp.ROW_*``): prefix sums of length, chance level,
+    breaks and anchor weight; at p+1 the best 1-1 gain and repeat links of position p; at p how
+    surely position p continues the sentence of p-1."""
+    rows = np.zeros((dp.CUM_ROWS, len(lens) + 1))
     if joins is not None and len(joins):
-        rows[7, : len(lens)] = joins
+        rows[dp.ROW_CONTINUES, : len(lens)] = joins
     if anchor_mass is not None:
-        rows[6, 1:] = np.cumsum(anchor_mass)
-    rows[4, 1:] = repeats if repeats is not None else len(lens) + 1
+        rows[dp.ROW_ANCHORS, 1:] = np.cumsum(anchor_mass)
+    rows[dp.ROW_REPEAT_AHEAD, 1:] = repeats if repeats is not None else len(lens) + 1
     if repeats is not None:  # row 5: 1 where the position repeats one of the few before it
         ahead = np.nonzero(repeats <= len(lens))[0]
         targets = (ahead + repeats[ahead]).astype(np.int64)
-        rows[5, 1:][targets[targets < len(lens)]] = 1.0
+        rows[dp.ROW_IS_REPEAT, 1:][targets[targets < len(lens)]] = 1.0
     if best is not None:
-        rows[3, 1:] = best
-    rows[0, 1:] = np.cumsum(lens, dtype=np.float64)
-    rows[1, 1:] = np.cumsum(knn, dtype=np.float64)
+        rows[dp.ROW_BEST_PAIR, 1:] = best
+    rows[dp.ROW_LENGTH, 1:] = np.cumsum(lens, dtype=np.float64)
+    rows[dp.ROW_CHANCE, 1:] = np.cumsum(knn, dtype=np.float64)
     if breaks is not None and len(breaks):
-        rows[2, 1:] = np.cumsum(np.asarray(breaks, dtype=np.float64))
+        rows[dp.ROW_BREAKS, 1:] = np.cumsum(np.asarray(breaks, dtype=np.float64))
     return rows
 
 
-def _trace(dp: _Pass, lo: np.ndarray, n: int, m: int, shapes) -> list[tuple[int, int, int]]:
+def _trace(table: _Pass, lo: np.ndarray, n: int, m: int, shapes) -> list[tuple[int, int, int]]:
     """(shape index, end i, end j) of every bead on the best path, in order."""
     path = []
     i, j = n, m
-    state = int(np.argmax(dp.total[:, dp.offsets[n] + m - lo[n]]))
+    state = int(np.argmax(table.total[:, table.offsets[n] + m - lo[n]]))
     while i > 0 or j > 0:
-        cell = dp.offsets[i] + j - lo[i]
-        k = int(dp.back[state, cell])
+        cell = table.offsets[i] + j - lo[i]
+        k = int(table.back[state, cell])
         if k < 0:
             raise RuntimeError("no alignment path within the band")  # cannot happen: 1-0/0-1 always fit
         path.append((k, i, j))
-        state = int(dp.back_state[state, cell])
+        state = int(table.back_state[state, cell])
         a, b = shapes[k]
         i, j = i - a, j - b
     path.reverse()
@@ -1088,19 +711,19 @@ def align_vectors(
         src_vecs, tgt_vecs, src_lens, tgt_lens, lo, hi, config, src_breaks, tgt_breaks, noise_floor,
         src_texts, tgt_texts, src_joins, tgt_joins,
     )  # fmt: skip
-    dp = problem.forward()
+    table = problem.forward()
     keys, cosines = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     embedded: dict[str, np.ndarray] = {}  # joined text → vector, so no window is embedded twice
     only = False
     refine = config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None
     if refine:
         keys, cosines = _refine_overrides(
-            problem, noise_floor, src_breaks, tgt_breaks, dp, src_vecs, tgt_vecs, src_lens, tgt_lens,
+            problem, noise_floor, src_breaks, tgt_breaks, table, src_vecs, tgt_vecs, src_lens, tgt_lens,
             list(src_texts), list(tgt_texts), window_encoder, config, stats, embedded,
         )  # fmt: skip
         only = True
-        dp = problem.forward(keys, cosines, only)
-    path = _trace(dp, lo, n, m, config.shapes)
+        table = problem.forward(keys, cosines, only)
+    path = _trace(table, lo, n, m, config.shapes)
     spans = [(tuple(range(i - config.shapes[k][0], i)), tuple(range(j - config.shapes[k][1], j))) for k, i, j in path]
     # the DP's own cosine of every bead on the path; a joined bead's comes from embedding it
     known: dict[Span, float] = {}
@@ -1110,7 +733,7 @@ def align_vectors(
         # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
-        kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if _override_key(k, i, j, n, m) in on_parts]
+        kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if dp.override_key(k, i, j, n, m) in on_parts]
         real, windows = _joined_cosines(kept, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)
         known.update(real)
         stats.refined_windows += len(windows)
@@ -1181,8 +804,8 @@ def _join_rule(problem: _Problem, config: AlignerConfig) -> Callable[[Span, Span
         src, tgt = left[0] + right[0], left[1] + right[1]
         if len(src) > max_a or len(tgt) > max_b or len(src) + len(tgt) > _MAX_JOINED:
             return False
-        src_ok = _block_allowed(problem.src_cum, src[0], src[-1] + 1)
-        return bool(src_ok and _block_allowed(problem.tgt_cum, tgt[0], tgt[-1] + 1))
+        src_ok = dp.block_allowed(problem.src_cum, src[0], src[-1] + 1)
+        return bool(src_ok and dp.block_allowed(problem.tgt_cum, tgt[0], tgt[-1] + 1))
 
     return may_join
 
@@ -1198,7 +821,7 @@ def _local_margin_of(
     tgt_vecs: np.ndarray,
     fallback: float,
 ) -> float:
-    """``_local_margin`` for real block embeddings x (source i0..i1-1) and y (target j0..j1-1)."""
+    """``dp._local_margin`` for real block embeddings x (source i0..i1-1) and y (target j0..j1-1)."""
     src_side = [float(np.dot(x, tgt_vecs[c])) for c in (j0 - 1, j1) if 0 <= c < len(tgt_vecs)]
     tgt_side = [float(np.dot(y, src_vecs[r])) for r in (i0 - 1, i1) if 0 <= r < len(src_vecs)]
     src_level = sum(src_side) / len(src_side) if src_side else fallback
@@ -1237,7 +860,7 @@ def _refine_overrides(
     noise_floor: float,
     src_breaks: np.ndarray | None,
     tgt_breaks: np.ndarray | None,
-    dp: _Pass,
+    table: _Pass,
     src_vecs: np.ndarray,
     tgt_vecs: np.ndarray,
     src_lens: np.ndarray,
@@ -1255,21 +878,21 @@ def _refine_overrides(
     are added to ``embedded``.
     """
     n, m = problem.n, problem.m
-    fwd = dp.best
-    best = float(fwd[dp.offsets[n] + m - problem.lo[n]])
+    fwd = table.best
+    best = float(fwd[table.offsets[n] + m - problem.lo[n]])
     # backward totals: the forward DP of the mirrored problem
     rlo = (m + 1 - problem.hi[::-1]).astype(np.int64)
     rhi = (m + 1 - problem.lo[::-1]).astype(np.int64)
     mirrored = _Problem(
         src_vecs[::-1], tgt_vecs[::-1], src_lens[::-1], tgt_lens[::-1], rlo, rhi, config,
         _mirror_breaks(src_breaks, n), _mirror_breaks(tgt_breaks, m), noise_floor, src_texts[::-1], tgt_texts[::-1],
-        _mirror_joins(problem.src_cum[7, :n]), _mirror_joins(problem.tgt_cum[7, :m]),
+        _mirror_joins(problem.src_cum[dp.ROW_CONTINUES, :n]), _mirror_joins(problem.tgt_cum[dp.ROW_CONTINUES, :m]),
     )  # fmt: skip
-    mirrored.params[5] = problem.params[5]
+    mirrored.params[dp.P_LOG_RATIO_MEAN] = problem.params[dp.P_LOG_RATIO_MEAN]
     backward = mirrored.forward()
     bwd, bwd_off = backward.best, backward.offsets
-    found, slack = _plausible_merges(
-        problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, dp.offsets, bwd, bwd_off, rlo, best,
+    found, slack = dp.plausible_merges(
+        problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, table.offsets, bwd, bwd_off, rlo, best,
         config.refine_delta, problem.arrays, problem.params,
     )  # fmt: skip
     if len(found) == 0:
@@ -1308,12 +931,12 @@ def _refine_overrides(
     for pos, (k, i, j, a, b) in enumerate(chosen):
         x = window_vecs[src_windows[(i - a, i)]] if a > 1 else src_vecs[i - 1]
         y = window_vecs[tgt_windows[(j - b, j)]] if b > 1 else tgt_vecs[j - 1]
-        keys[pos] = _override_key(k, i, j, n, m)
+        keys[pos] = dp.override_key(k, i, j, n, m)
         cosines[pos, 0] = float(np.dot(x, y))
-        chance = _chance_level(a, b, i, j, problem.src_cum, problem.tgt_cum)
+        chance = dp.chance_level(a, b, i, j, problem.src_cum, problem.tgt_cum)
         cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, chance)
     if left_over:
-        keys = np.concatenate([keys, [_override_key(k, i, j, n, m) for k, i, j in left_over]]).astype(np.int64)
+        keys = np.concatenate([keys, [dp.override_key(k, i, j, n, m) for k, i, j in left_over]]).astype(np.int64)
         cosines = np.concatenate([cosines, np.full((len(left_over), 2), np.nan)])
     order = np.argsort(keys)
     return keys[order], cosines[order]
