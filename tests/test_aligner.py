@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from align import dp
 from align.aligner import AlignerConfig, AlignStats, _full_band, _mirror_joins, _Problem, _sentence_joins, align_vectors
 from align.anchors import anchor_keys, shared_anchors
 from align.errors import AlignError
@@ -320,6 +321,26 @@ def test_border_costs_read_the_same_from_both_ends(n: int, m: int, seed: int) ->
         _mirror_joins(src_joins), _mirror_joins(tgt_joins),
     )  # fmt: skip
     assert forward.forward().best[-1] == pytest.approx(mirrored.forward().best[-1], abs=1e-6)  # float32 sums
+
+
+def test_every_kernel_setting_and_row_has_its_own_place() -> None:
+    """The kernels read settings and per-side rows by index (``dp.P_*``, ``dp.ROW_*``): each
+    index is used once, and a config whose every setting is non-zero fills every slot."""
+    params = sorted(v for k, v in vars(dp).items() if k.startswith("P_"))
+    rows = sorted(v for k, v in vars(dp).items() if k.startswith("ROW_"))
+    assert params == list(range(dp.N_PARAMS)) and rows == list(range(dp.CUM_ROWS))
+    rng = np.random.default_rng(3)
+    src, tgt = _random_side(rng, 6), _random_side(rng, 7)
+    config = AlignerConfig(
+        anchor_weight=0.1, length_factor=1.0, skip_weight=0.2, leave_one_out_weight=2.0, border_weight=0.1,
+        pair_threshold=0.03, gap_extend_penalty=0.004,
+    )  # fmt: skip
+    texts = [f"Satz {i} am 7. Juli" for i in range(7)]
+    problem = _Problem(
+        src, tgt, np.full(6, 40.0), np.full(7, 45.0), *_full_band(6, 7), config, None, None, 0.5, texts[:6], texts,
+    )  # fmt: skip
+    assert problem.params.shape == (dp.N_PARAMS,) and np.all(problem.params != 0.0)
+    assert problem.params[dp.P_GAP_EXTEND_PENALTY] == 0.004 and problem.params[dp.P_THRESHOLD] == 0.03
 
 
 def test_settings_are_checked_when_made() -> None:
