@@ -343,6 +343,47 @@ def test_every_kernel_setting_and_row_has_its_own_place() -> None:
     assert problem.params[dp.P_GAP_EXTEND_PENALTY] == 0.004 and problem.params[dp.P_THRESHOLD] == 0.03
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(2, 9), m=st.integers(2, 9), seed=st.integers(0, 10_000),
+    margin_weight=st.sampled_from([0.0, 1.0, 2.0]), local_margin_weight=st.sampled_from([0.0, 0.75, 1.0]),
+    pair_threshold=st.sampled_from([-0.5, 0.02]), anchor_weight=st.sampled_from([0.0, 0.3]),
+    length_factor=st.sampled_from([0.0, 1.0]), offset=st.floats(-0.5, 0.9), identical=st.booleans(),
+)  # fmt: skip
+def test_no_merge_gains_more_than_the_bound_that_prunes_the_search(
+    n: int, m: int, seed: int, margin_weight: float, local_margin_weight: float, pair_threshold: float,
+    anchor_weight: float, length_factor: float, offset: float, identical: bool,
+) -> None:  # fmt: skip
+    """``plausible_merges`` skips cells where even ``merge_gain_bound`` could not bring a path
+    close to the best: exact only if no merge ever gains more. Checked over every merge of
+    random problems, with similarities shifted up (a small model) or spread around zero, and
+    where the target is the source itself (merges with a cosine of 1, the bound within .02)."""
+    rng = np.random.default_rng(seed)
+    shift = rng.normal(size=16).astype(np.float32)
+    src, tgt = _random_side(rng, n) + offset * shift, _random_side(rng, m) + offset * shift
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    if identical:
+        tgt, m = src.copy(), n
+    config = AlignerConfig(
+        margin_weight=margin_weight, local_margin_weight=local_margin_weight, pair_threshold=pair_threshold,
+        anchor_weight=anchor_weight, length_factor=length_factor, repeats=False,
+    )  # fmt: skip
+    words = ["Juli 1933", "Abalakow", "Baltoro", "Biwak", "8597"]
+    src_texts = [" ".join(rng.choice(words, 2)) for _ in range(n)]
+    tgt_texts = [" ".join(rng.choice(words, 2)) for _ in range(m)]
+    lens = rng.integers(5, 80, n + m).astype(float)
+    problem = _Problem(src, tgt, lens[:n], lens[n:], *_full_band(n, m), config, None, None, 0.3, src_texts, tgt_texts)
+    bound = dp.merge_gain_bound(problem.params, problem.src_cum, problem.tgt_cum)
+    no_keys, no_cos = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+    gains = [
+        problem.gain_and_cosine(k, i, j, no_keys, no_cos, False)[0]
+        for k, (a, b) in enumerate(config.shapes) if a + b > 2
+        for i in range(a, n + 1) for j in range(b, m + 1)
+    ]  # fmt: skip
+    assert gains and max(gains) <= bound
+
+
 def test_settings_are_checked_when_made() -> None:
     for bad in ({"skip_penalty": float("nan")}, {"refine_budget": -1.0}, {"band_block": 0}, {"repeats": "yes"}):
         with pytest.raises(AlignError):

@@ -894,6 +894,7 @@ def _refine_overrides(
     found, slack = dp.plausible_merges(
         problem.lo, problem.hi, n, m, problem.shape_a, problem.shape_b, fwd, table.offsets, bwd, bwd_off, rlo, best,
         config.refine_delta, problem.arrays, problem.params,
+        dp.merge_gain_bound(problem.params, problem.src_cum, problem.tgt_cum),
     )  # fmt: skip
     if len(found) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 2))

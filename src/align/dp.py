@@ -364,6 +364,23 @@ def forward_pass(
     return total, back, back_state, offsets
 
 
+def merge_gain_bound(params, src_cum, tgt_cum) -> float:
+    """An upper bound on ``bead_gain`` of any merged bead of this problem.
+
+    The cosines involved (the bead's, and its blocks' with the segments next to them) lie in
+    [-1, 1] and the chance level between the lowest and highest segment's; every other term
+    is a cost, except shared anchors (at most ``anchor_weight`` × (1 − baseline)).
+    """
+    chance = np.concatenate([np.diff(src_cum[ROW_CHANCE]), np.diff(tgt_cum[ROW_CHANCE])])
+    low, high = (float(chance.min()), float(chance.max())) if len(chance) else (0.0, 0.0)
+    local_weight = params[P_LOCAL_MARGIN_WEIGHT]
+    # gain = cos - threshold - margin_weight * level - local_weight * (local - level)
+    level_weight = local_weight - params[P_MARGIN_WEIGHT]
+    bound = 1.0 - params[P_THRESHOLD] + local_weight + max(level_weight * low, level_weight * high)
+    bound += params[P_ANCHOR_WEIGHT] * max(1.0 - params[P_ANCHOR_BASELINE], 0.0)
+    return bound + 1e-6  # float32 cosines may pass 1 by a rounding step
+
+
 @njit(cache=True)
 def plausible_merges(
     lo,
@@ -381,8 +398,13 @@ def plausible_merges(
     delta,
     arrays,
     params,
+    gain_bound,
 ):  # pragma: no cover - jitted
-    """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total."""
+    """(k, i, j, slack) of every merged bead on some path within ``delta`` of the best total.
+
+    ``gain_bound`` is at least any merge's gain: where even that could not bring a path
+    within ``delta``, the gain is not computed (most cells, far from the best path).
+    """
     empty_keys = np.zeros(0, dtype=np.int64)
     empty_cos = np.zeros((0, 2))
     capacity = 1024
@@ -406,7 +428,7 @@ def plausible_merges(
                 if pi < 0 or pj < 0 or pj < lo[pi] or pj >= hi[pi]:
                     continue
                 before = fwd[fwd_off[pi] + pj - lo[pi]]
-                if before == -np.inf:
+                if before == -np.inf or best - (before + gain_bound + after) > delta:
                     continue
                 gain, _ = bead_gain(
                     k,
