@@ -364,7 +364,7 @@ def forward_pass(
     return total, back, back_state, offsets
 
 
-def merge_gain_bound(params, src_cum, tgt_cum) -> float:
+def merge_gain_bound(params: np.ndarray, src_cum: np.ndarray, tgt_cum: np.ndarray) -> float:
     """An upper bound on ``bead_gain`` of any merged bead of this problem.
 
     The cosines involved (the bead's, and its blocks' with the segments next to them) lie in
