@@ -154,15 +154,15 @@ def run_ablation(split: str) -> None:
             pipeline.close()
             s = score(gold, test)
             if default is None:  # the first row: the default everything else is compared with
-                default, change = (test, s), "— | — | —"
+                default, delta = (test, s), "— | — | —"
             else:
                 paired = bootstrap(gold, test, default[0])  # same resampled regions for both
                 assert paired.strict_f1_change is not None
                 low, high = paired.strict_f1_change
-                change = f"{s.strict_f1 - default[1].strict_f1:+.3f} | {low:+.3f} to {high:+.3f} "
-                change += f"| {paired.strict_f1_higher:.0%}"
+                delta = f"{s.strict_f1 - default[1].strict_f1:+.3f} | {low:+.3f} to {high:+.3f} "
+                delta += f"| {paired.strict_f1_higher:.0%}"
             print(
-                f"| {name} | {s.strict_f1:.3f} | {change} | {s.lax_f1:.3f} "
+                f"| {name} | {s.strict_f1:.3f} | {delta} | {s.lax_f1:.3f} "
                 f"| {refined / input_chars:.2f} | {seconds:.1f} |"
             )
     print("\n(Δ: against the first row; interval and share of resamples where the row beats it from a paired")
