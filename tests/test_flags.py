@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import subprocess
 import sys
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from align import Pipeline
-from align.detectors.names import differing_names, same_name
+from align.detectors.context import LETTER_WORD
+from align.detectors.names import _NAME_SIMILARITY, differing_names, name_key, same_name
 from align.detectors.numbers import unmatched
 from align.detectors.repeats import loop_in
 from align.detectors.untranslated import foreign_words
@@ -202,6 +205,21 @@ def test_exonyms_match_inside_compounds_and_count_as_names() -> None:
 def test_different_names_are_not_the_same() -> None:
     assert not same_name("Obama", "Werth")
     assert differing_names("Das sagte Werth.", "That is what Obama said.", "de", "en") == (["Werth"], ["Obama"])
+
+
+def test_name_similarity_shortcut_rejects_no_similar_spelling() -> None:
+    # same_name skips difflib where the keys' lengths alone rule a match out; on every pair of
+    # capitalised words of real sentences, no pair difflib would match may be rejected that way
+    rows = wmt_half("critical_id9_ne_replaced")[:60]
+    words = sorted({w for r in rows for w in LETTER_WORD.findall(r["src_sent"] + " " + r["mt_sent"]) if w[0].isupper()})
+    assert len(words) > 200
+    matched = 0
+    for a, b in itertools.combinations(words, 2):
+        ka, kb = name_key(a), name_key(b)
+        if min(len(ka), len(kb)) >= 3 and SequenceMatcher(None, ka, kb).ratio() >= _NAME_SIMILARITY:
+            assert same_name(a, b), (a, b)
+            matched += 1
+    assert matched > 20
 
 
 # ------------------------------------------------------------------ omission / addition / length_ratio

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -54,12 +54,20 @@ class Context:
     # the pipeline's encoder (with its cache), for checks that embed pieces of a pair; None: length only
     encode: Encode | None = field(default=None, compare=False, repr=False)
     # results several detectors share (e.g. per-pair gap scores for omission and addition)
-    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
     def shared(self, key: str, compute: Callable[[Context], T]) -> T:
         """``compute(self)``, run once per document however many detectors ask for ``key``."""
         if key not in self.memo:
             self.memo[key] = compute(self)
+        return self.memo[key]  # type: ignore[return-value]
+
+    def once(self, compute: Callable[..., T], *args: Hashable) -> T:
+        """``compute(*args)``, run once per document for the same arguments (e.g. a pair's texts),
+        however many detectors ask: names and numbers are evidence for several flags."""
+        key = (compute, args)
+        if key not in self.memo:
+            self.memo[key] = compute(*args)
         return self.memo[key]  # type: ignore[return-value]
 
     @property

@@ -105,7 +105,10 @@ def same_name(a: str, b: str) -> bool:
     prefix = len(_common_prefix(ka, kb))
     if prefix >= 4 and prefix >= 0.6 * min(len(ka), len(kb)):
         return True  # inflection: Putins/Putin, Russland/Russia
-    return SequenceMatcher(None, ka, kb).ratio() >= _NAME_SIMILARITY
+    if 2 * min(len(ka), len(kb)) < _NAME_SIMILARITY * (len(ka) + len(kb)):
+        return False  # difflib's real_quick_ratio, an upper bound of ratio(), without building a matcher
+    matcher = SequenceMatcher(None, ka, kb)
+    return matcher.quick_ratio() >= _NAME_SIMILARITY and matcher.ratio() >= _NAME_SIMILARITY
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -158,11 +161,11 @@ def names_in(text: str, lang: str, other_lang: str) -> list[str]:
     return found
 
 
-def _present(name: str, other_words: list[str], exonyms: dict[str, set[str]]) -> bool:
+def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: dict[str, set[str]]) -> bool:
+    """Whether the other side's words (``other_keys``: their ``name_key``) hold the name or its exonym."""
     lower = name.lower()
-    for other in other_words:
-        if same_name(name, other):
-            return True
+    if name_key(name) in other_keys or any(same_name(name, other) for other in other_words):
+        return True
     targets = exonyms.get(lower) or next((v for k, v in exonyms.items() if lower.startswith(k) and len(k) >= 4), set())
     # "Österreich" is in "Niederösterreich": long forms may sit inside a compound
     return any(o.lower().startswith(t) or (len(t) >= 6 and t in o.lower()) for o in other_words for t in targets)
@@ -186,8 +189,9 @@ def differing_names(src: str, tgt: str, src_lang: str, tgt_lang: str) -> tuple[l
     de_en, en_de = _exonym_maps()
     to_tgt = de_en if (src_lang, tgt_lang) == ("de", "en") else en_de if (src_lang, tgt_lang) == ("en", "de") else {}
     to_src = en_de if to_tgt is de_en else de_en if to_tgt is en_de else {}
-    missing = [n for n in names_in(src, src_lang, tgt_lang) if not _present(n, tgt_words, to_tgt)]
-    extra = [n for n in names_in(tgt, tgt_lang, src_lang) if not _present(n, src_words, to_src)]
+    src_keys, tgt_keys = {name_key(w) for w in src_words}, {name_key(w) for w in tgt_words}
+    missing = [n for n in names_in(src, src_lang, tgt_lang) if not _present(n, tgt_words, tgt_keys, to_tgt)]
+    extra = [n for n in names_in(tgt, tgt_lang, src_lang) if not _present(n, src_words, src_keys, to_src)]
     return list(dict.fromkeys(missing)), list(dict.fromkeys(extra))
 
 
@@ -195,7 +199,7 @@ def find_name_mismatches(ctx: Context) -> list[Flag]:
     threshold = ctx.config.threshold("name_mismatch")
     flags = []
     for pair in ctx.pairs():
-        missing, extra = differing_names(pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
+        missing, extra = ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
         if not missing and not extra:
             continue
         score = 1.0 if missing and extra else 0.8

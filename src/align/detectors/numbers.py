@@ -191,7 +191,7 @@ def find_number_mismatches(ctx: Context) -> list[Flag]:
     threshold = ctx.config.threshold("number_mismatch")
     flags = []
     for pair in ctx.pairs():
-        missing, extra = unmatched(pair.src_text, pair.tgt_text)
+        missing, extra = ctx.once(unmatched, pair.src_text, pair.tgt_text)
         score = mismatch_score(missing, extra)
         if score and score >= threshold:
             parts = []
