@@ -64,7 +64,7 @@ class DamagedDoc:
 _Bead = tuple[list[str], list[str]]
 
 
-def _sentences(text: str, lang: str) -> list[str]:
+def sentences(text: str, lang: str) -> list[str]:
     return [s.text for s in segment(text, lang) if s.text.strip()] or [text.strip()]
 
 
@@ -92,9 +92,9 @@ def _split_sentence(text: str) -> tuple[str, str] | None:
 
 def _split_line(text: str, lang: str) -> list[str] | None:
     """A line cut into its sentences, or in two at a comma / the middle word; None if too short."""
-    sentences = _sentences(text, lang)
-    if len(sentences) > 1:
-        return sentences
+    split = sentences(text, lang)
+    if len(split) > 1:
+        return split
     parts = _split_sentence(text)
     return list(parts) if parts else None
 
