@@ -14,7 +14,7 @@ aligned as one run of sentences, paragraph borders unknown to the aligner.
 
 This is the mirror image of the damaged news (``deen_alignment.py``), where dropped
 sentences must be left out: here a short sentence the translator folded into its
-neighbour must be paired. Never used for tuning before session 13.
+neighbour must be paired. A tuning set of the aligner since session 13 (DEVELOPERS.md).
 
     python benchmarks/paragraphs.py [--limit N] [FILE ...]
 """
