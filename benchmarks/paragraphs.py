@@ -22,7 +22,6 @@ neighbour must be paired. A tuning set of the aligner since session 13 (DEVELOPE
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from align.evaluate import GoldBead, bootstrap, format_bootstrap, score
 from align.pipeline import Pipeline
-from damage import DEEN, sentences
+from damage import DEEN, read_documents, sentences
 
 DEFAULT_FILES = ("wmt24_generaltest2024_ende_paragraphs.tsv", "wmt24_generaltest2024_ende_paragraphs.refB.tsv")
 
@@ -48,16 +47,10 @@ class ParagraphDoc:
 
 def read_paragraph_documents(tsv: Path, limit: int | None = None) -> list[ParagraphDoc]:
     """The documents of one paragraph-aligned file, each paragraph split into sentences."""
-    paragraphs: dict[str, list[tuple[str, str]]] = {}
-    with open(tsv, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            en, de = " ".join((row.get("en") or "").split()), " ".join((row.get("de") or "").split())
-            if en and de:
-                paragraphs.setdefault(row["doc_id"], []).append((en, de))
     docs = []
-    for doc_id, rows in list(paragraphs.items())[:limit]:
+    for doc_id, rows in read_documents(tsv)[:limit]:  # a row: ([English paragraph], [German paragraph])
         doc = ParagraphDoc(doc_id, [], [], [], [], [], [])
-        for number, (en, de) in enumerate(rows):
+        for number, ([en], [de]) in enumerate(rows):
             src, tgt = sentences(en, "en"), sentences(de, "de")
             src_ids = tuple(range(len(doc.src_segments), len(doc.src_segments) + len(src)))
             tgt_ids = tuple(range(len(doc.tgt_segments), len(doc.tgt_segments) + len(tgt)))
@@ -93,9 +86,14 @@ def judge(doc: ParagraphDoc, beads: list[GoldBead]) -> Judged:
 
 def merge_recall(gold_docs: list[list[GoldBead]], test_docs: list[list[GoldBead]]) -> tuple[int, int]:
     """(found, total) of the gold beads that are merges (1-n / n-1)."""
-    merges = [(bead, set(test)) for gold, test in zip(gold_docs, test_docs, strict=True) for bead in gold]
-    merges = [(bead, test) for bead, test in merges if len(bead[0]) + len(bead[1]) > 2]
-    return sum(bead in test for bead, test in merges), len(merges)
+    found = total = 0
+    for gold, test in zip(gold_docs, test_docs, strict=True):
+        output = set(test)
+        for bead in gold:
+            if len(bead[0]) + len(bead[1]) > 2:
+                total += 1
+                found += bead in output
+    return found, total
 
 
 def main() -> None:
