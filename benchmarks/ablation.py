@@ -1,0 +1,195 @@
+"""Ablation of the aligner's ideas on its three tuning sets, each row against the defaults.
+
+One Text+Berg document is too few beads to rank ideas worth a point or two (dev's strict
+F1 moves ±.04 by chance), and each tuning set is biased its own way, so every row is
+judged on all three (DEVELOPERS.md → tuning discipline):
+
+* **dev**: Text+Berg German–French ``dev/`` (free human translation; untranslated captions
+  that must stay out, and many merges),
+* **news**: damaged German–English news, damage seed 0 of the three files of
+  ``deen_alignment.py`` (dropped sentences that must stay out; see ``damage.py``),
+* **paragraphs**: WMT24 paragraphs, both references (the translators' own merges; a
+  sentence left out is almost always a fragment that must be paired; see ``paragraphs.py``).
+
+Each cell gives strict F1 and its change from the first row, with the 95% interval of
+that change from a paired bootstrap (both outputs scored on the same resampled stretches
+between shared borders, as ``align eval --baseline`` does). Test documents are never read.
+
+    python benchmarks/ablation.py [--sets dev,news,paragraphs] [--rows N,...] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from align.aligner import AlignerConfig
+from align.evaluate import GoldBead, Scores, bootstrap, read_bead_file, score
+from align.model import Alignment
+from align.pipeline import Pipeline
+from damage import DEEN, damaged_documents
+from deen_alignment import DEFAULT_FILES as NEWS_FILES
+from paragraphs import DEFAULT_FILES as PARAGRAPH_FILES
+from paragraphs import judge, read_paragraph_documents
+from textberg import documents as textberg_documents
+
+ALL_SETS = ("dev", "news", "paragraphs")
+FULL_WINDOWS = "every merge window embedded (Vecalign/Bertalign-style work)"
+
+# name → (changed AlignerConfig fields); "off: test …" notes a row scored on test once (README)
+ABLATIONS: dict[str, dict] = {
+    "all ideas (default)": {},
+    "− re-embedding plausible merges (second pass)": {"refine": False},
+    "+ crossing check (join neighbouring pairs whose border content crosses; off: test .904)": {"crossing_gain": 0.02},
+    "+ border cost inside a sentence (open bracket, lower-case start; off: test .889)": {"border_weight": 0.1},
+    "− local margin (global chance level only)": {"local_margin_weight": 0.0},
+    "− affine gap (every skip costs .03)": {"gap_extend_penalty": None},
+    "− affine gap, flat skip cost .015 (session 1 default)": {"gap_extend_penalty": None, "skip_penalty": 0.015},
+    "gap cost .06 instead of .03 (option for trusted human translations)": {"skip_penalty": 0.06},
+    "− repeat rule (repeats may merge, skipping them costs)": {"repeats": False},
+    "− length prior": {"length_weight": 0.0},
+    "+ Bertalign's multiplicative length factor (off: test .898)": {"length_factor": 1.0},
+    "− length cap (squared deviation counted up to 4)": {"length_cap": 4.0},
+    "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
+    "− part check on merges": {"part_weight": 0.0},
+    "+ leave-one-out check on re-embedded 1-n merges (weight 2; off: test .900)": {"leave_one_out_weight": 2.0},
+    "− merge penalty": {"merge_penalty": 0.0},
+    "+ lexical anchors (weight .05)": {"anchor_weight": 0.05},
+    "+ skip cost from the best 1-1 gain (0.3×)": {"skip_weight": 0.3},
+    "gap cost from the document's median best 1-1 gain (0.35×) instead of .03": {"skip_calibration": 0.35},
+    "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
+    "re-embedding budget .5× instead of .35× (the default until session 9)": {"refine_budget": 0.5},
+    "re-embedding budget 1.0× instead of .35×": {"refine_budget": 1.0},
+    # 14× the input in encoder work: on the two large sets that is hours, so dev only
+    FULL_WINDOWS: {"refine_budget": 100.0, "refine_delta": 100.0},
+}
+
+
+@dataclass
+class TuningDoc:
+    """One document of a tuning set: how to align it, its gold, and which beads count."""
+
+    gold: list[GoldBead]
+    align: Callable[[Pipeline], Alignment]
+    scored: Callable[[list[GoldBead]], list[GoldBead]] = lambda beads: beads
+
+
+def _dev() -> Iterator[TuningDoc]:
+    for base in textberg_documents("dev"):
+
+        def align(pipeline: Pipeline, base: Path = base) -> Alignment:
+            options = {"src_lang": "de", "tgt_lang": "fr", "presegmented_input": True}
+            return pipeline.align_document(pipeline.load(base.with_suffix(".de"), base.with_suffix(".fr"), **options))
+
+        yield TuningDoc(read_bead_file(base.with_suffix(".defr")), align)
+
+
+def _segments(doc_id: str, src: list[str], tgt: list[str]) -> Callable[[Pipeline], Alignment]:
+    return lambda pipeline: pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de", doc_id=doc_id)
+
+
+def _news() -> Iterator[TuningDoc]:
+    for name in NEWS_FILES:
+        for doc in damaged_documents(DEEN / name, seed=0):
+            yield TuningDoc(doc.gold, _segments(doc.doc_id, doc.src_segments, doc.tgt_segments))
+
+
+def _paragraphs() -> Iterator[TuningDoc]:
+    for name in PARAGRAPH_FILES:
+        for doc in read_paragraph_documents(DEEN / name):
+            scored = lambda beads, doc=doc: judge(doc, beads).scored  # noqa: E731 (binds this doc)
+            yield TuningDoc(doc.gold, _segments(doc.doc_id, doc.src_segments, doc.tgt_segments), scored)
+
+
+LOADERS: dict[str, Callable[[], Iterator[TuningDoc]]] = {"dev": _dev, "news": _news, "paragraphs": _paragraphs}
+
+
+@dataclass
+class SetRun:
+    gold: list[list[GoldBead]]
+    test: list[list[GoldBead]]
+    scores: Scores
+    extra_chars: int  # characters the aligner embedded beyond the segments (merges, crossings)
+    input_chars: int
+    align_seconds: float
+
+
+def run_set(docs: list[TuningDoc], pipeline: Pipeline) -> SetRun:
+    gold, test = [], []
+    extra = chars = 0
+    seconds = 0.0
+    for doc in docs:
+        alignment = doc.align(pipeline)
+        beads = [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
+        gold.append(doc.gold)
+        test.append(doc.scored(beads))
+        extra += pipeline.align_stats.refined_chars + pipeline.align_stats.crossing_chars
+        chars += sum(len(s.text) for s in alignment.document.source.segments + alignment.document.target.segments)
+        seconds += alignment.timings.get("align", 0.0)
+    return SetRun(gold, test, score(gold, test), extra, chars, seconds)
+
+
+def cell(run: SetRun, default: SetRun | None) -> str:
+    s = run.scores
+    if default is None:
+        return f"{s.strict_f1:.3f} / {s.lax_f1:.3f}"
+    if run.test == default.test:
+        return f"{s.strict_f1:.3f} / {s.lax_f1:.3f} (same beads)"
+    paired = bootstrap(run.gold, run.test, default.test)
+    assert paired.strict_f1_change is not None
+    low, high = paired.strict_f1_change
+    change = s.strict_f1 - default.scores.strict_f1
+    return f"{s.strict_f1:.3f} / {s.lax_f1:.3f} ({change:+.3f}; {low:+.3f} to {high:+.3f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs")
+    parser.add_argument("--rows", default=None, help="comma-separated row numbers (0 = default, always run)")
+    parser.add_argument("--cache", default=None, help="embedding cache directory to reuse (default: a fresh one)")
+    args = parser.parse_args()
+    sets = [name.strip() for name in args.sets.split(",") if name.strip()]
+    unknown = [name for name in sets if name not in LOADERS]
+    if unknown or not sets:
+        sys.exit(f"unknown tuning set {unknown[0] if unknown else '(none)'}; choose from {', '.join(ALL_SETS)}")
+    rows = list(ABLATIONS.items())
+    if args.rows:
+        try:
+            chosen = {0} | {int(n) for n in args.rows.split(",")}
+        except ValueError:
+            sys.exit(f"--rows takes row numbers such as 1,3, not {args.rows!r}")
+        rows = [row for number, row in enumerate(rows) if number in chosen]
+    print(f"command: python benchmarks/ablation.py {' '.join(sys.argv[1:])}\n")
+    docs = {name: list(LOADERS[name]()) for name in sets}
+    columns = [f"{name}: strict / lax F1 (Δ strict; 95% interval)" for name in sets]
+    print("| configuration | " + " | ".join(columns), end="")
+    print(" | extra encoder chars / input | align s |")
+    print("|---" * (len(sets) + 3) + "|")
+    defaults: dict[str, SetRun] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
+        for name, change in rows:
+            pipeline = Pipeline(aligner_config=replace(AlignerConfig(), **change), cache_dir=cache)
+            cells, extra, chars, seconds = [], 0, 0, 0.0
+            for set_name in sets:
+                if name == FULL_WINDOWS and set_name != "dev":
+                    cells.append("not run (14× encoder work)")
+                    continue
+                run = run_set(docs[set_name], pipeline)
+                cells.append(cell(run, defaults.get(set_name)))
+                defaults.setdefault(set_name, run)
+                extra, chars, seconds = extra + run.extra_chars, chars + run.input_chars, seconds + run.align_seconds
+            pipeline.close()
+            print(f"| {name} | " + " | ".join(cells) + f" | {extra / chars:.2f} | {seconds:.0f} |", flush=True)
+    print("\n(Δ: against the first row; the interval comes from a paired bootstrap, 1000 resamples of the")
+    print("stretches between borders that gold and both outputs share. Extra encoder chars: windows the aligner")
+    print("embedded beyond the segments, over the characters of both sides of the sets run. align s includes")
+    print("re-embedding windows missing from the cache; noisy on a shared CPU.)")
+
+
+if __name__ == "__main__":
+    main()
