@@ -60,7 +60,7 @@ def settings_options(command):
     options = [
         click.option(
             "--aligner", "aligner_options", multiple=True, metavar="NAME=VALUE",
-            help="Change an aligner setting (repeatable), e.g. skip_penalty=0.05 or leave_one_out_weight=2 "
+            help="Change an aligner setting (repeatable), e.g. skip_penalty=0.03 or leave_one_out_weight=3 "
             "(keep sentences the other side dropped out of their neighbours' pairs); see the README.",
         ),
         click.option(
