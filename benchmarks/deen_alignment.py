@@ -5,8 +5,9 @@ on one side at a time (splits, merges, drops, duplicates, untranslated copies, M
 trailers), so every gold bead is known by construction. Aligned with the
 bundled model through ``Pipeline.align_segments``; scored with ``align.evaluate.score``,
 with 95% bootstrap intervals. The aligner was tuned on Text+Berg dev and on ``--seed 0``
-damage of the first 15 WMT20 and WMT21 documents; reported figures use ``--seed 1`` (other
-damage of the same articles, and TED, never used in tuning).
+damage (at first of the first 15 WMT20 and WMT21 documents, later of all documents of the
+three files, see ``ablation.py``); reported figures use ``--seed 1`` (other damage of the
+same articles).
 
     python benchmarks/deen_alignment.py [--limit N] [--seed 0] [FILE ...]
 """
