@@ -7,6 +7,7 @@ import itertools
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
@@ -370,3 +371,31 @@ def test_cli_switches_and_thresholds(tmp_path: Path) -> None:
     assert "duplicate" not in summary["flags"] and summary["flags"]["mt_attribution"] == 1
     bad = subprocess.run([*base, "--no-flag", "bogus"], capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown flag type 'bogus'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(pipeline) -> None:
+    """WMT21 faz.79601 without the German of "The fire could quickly be put out.".
+
+    The gap cost takes the short English sentence into its neighbour's pair; the flags also
+    read the alignment with the stricter ``audit_skip_penalty``, where it is left out, so it
+    is still named as an omission. With the audit switched off it is not.
+    """
+    with open(shared("deen", "wmt21_newstest2021_deen.tsv"), encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["doc_id"] == "faz.79601"]
+    en, de = [r["en"] for r in rows], [r["de"] for r in rows]
+    dropped = next(i for i, text in enumerate(en) if text.startswith("The fire could quickly be put out."))
+    damaged = de[:dropped] + de[dropped + 1 :]
+    default = pipeline.aligner_config
+    try:
+        result = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
+        pipeline.aligner_config = replace(default, audit_skip_penalty=default.skip_penalty)
+        unaudited = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
+    finally:
+        pipeline.aligner_config = default
+    holding = next(b for b in result.beads if dropped in b.src_ids)
+    assert holding.is_pair and len(holding.src_ids) == 2, "the gap cost pairs the dropped sentence"
+    omissions = [f for f in holding.flags if f.type == "omission"]
+    assert [(f.side, f.segment_id) for f in omissions] == [("src", dropped)]
+    assert "joins it to a neighbouring pair" in omissions[0].reason
+    assert [(b.src_ids, b.tgt_ids) for b in unaudited.beads] == [(b.src_ids, b.tgt_ids) for b in result.beads]
+    assert not [f for f in unaudited.flags if f.type == "omission" and f.segment_id == dropped]

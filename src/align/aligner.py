@@ -122,6 +122,9 @@ class AlignerConfig:
     merge_penalty: float = 0.01  # per extra segment in a merged bead
     skip_penalty: float = 0.05  # cost of leaving a segment unaligned (1-0 / 0-1 bead) after a pair
     gap_extend_penalty: float | None = 0.005  # ... right after a skip on the same side; None: same as skip_penalty
+    # the omission/addition flags also read an alignment with this lower gap cost, so a dropped
+    # sentence the gap cost above takes into a pair is still flagged (≥ skip_penalty: off)
+    audit_skip_penalty: float = 0.03
     repeats: bool = True  # a repeat of a segment just before it is left unaligned for free, never merged
     repeat_cosine: float = 0.985  # embeddings this similar are a repeat (with texts: contained words too)
     part_weight: float = 0.5  # merged bead: times the worst gain (if negative) of one part alone with the other side
@@ -196,7 +199,8 @@ _INF = float("inf")
 _BOUNDS: dict[str, tuple[float, float]] = {
     "pair_threshold": (-1e9, 1e9), "margin_weight": (0.0, 2.0), "knn": (0, 1_000_000),
     "local_margin_weight": (0.0, 1.0), "merge_penalty": (0.0, _INF), "skip_penalty": (0.0, _INF),
-    "gap_extend_penalty": (0.0, _INF), "repeat_cosine": (0.0, 1.0), "part_weight": (0.0, _INF),
+    "audit_skip_penalty": (0.0, _INF), "gap_extend_penalty": (0.0, _INF), "repeat_cosine": (0.0, 1.0),
+    "part_weight": (0.0, _INF),
     "skip_weight": (0.0, _INF), "length_weight": (0.0, _INF), "anchor_weight": (0.0, _INF),
     "anchor_baseline": (0.0, 1.0), "length_factor": (0.0, _INF), "skip_calibration": (0.0, _INF),
     "leave_one_out_weight": (0.0, _INF), "length_cap": (0.0, _INF), "length_smoothing": (1e-9, _INF),

@@ -174,6 +174,40 @@ def detect(
     return flags
 
 
+DROP_TYPES = ("omission", "addition")
+
+
+def drops_inside_pairs(
+    doc: Document, beads: list[Bead], strict: list[Bead], config: FlagConfig, encode: Encode | None = None
+) -> list[Flag]:
+    """Omission/addition flags for segments ``beads`` pairs but a stricter alignment leaves out.
+
+    The aligner's gap cost decides whether a lone sentence joins its neighbour's pair: high
+    enough to pair the fragments translators fold into a neighbour, it also takes in some
+    sentences a translation dropped. The flags look at both alignments, so the choice made
+    for the corpus does not hide the drops (``AlignerConfig.audit_skip_penalty``).
+    """
+    if [(b.src_ids, b.tgt_ids) for b in strict] == [(b.src_ids, b.tgt_ids) for b in beads]:
+        return []
+    paired = {("src", i) for b in beads if b.is_pair for i in b.src_ids}
+    paired |= {("tgt", j) for b in beads if b.is_pair for j in b.tgt_ids}
+    left_out = {("src", i) for b in strict if not b.tgt_ids for i in b.src_ids}
+    left_out |= {("tgt", j) for b in strict if not b.src_ids for j in b.tgt_ids}
+    flagged = {(f.side, f.segment_id) for b in beads for f in b.flags if f.type in DROP_TYPES}
+    wanted = paired & left_out - flagged
+    if not wanted:
+        return []
+    only_drops = replace(config, enabled=config.enabled & set(DROP_TYPES))
+    joined = " (the alignment joins it to a neighbouring pair)"
+    found = [
+        replace(f, reason=f.reason + joined)
+        for f in detect(doc, strict, only_drops, encode)
+        if (f.side, f.segment_id) in wanted
+    ]
+    attach(beads, found)
+    return found
+
+
 def attach(beads: list[Bead], flags: list[Flag]) -> None:
     """Put each flag on the bead holding its segment (document-level flags stay off beads)."""
     where: dict[tuple[str, int], Bead] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from .aligner import AlignerConfig, AlignStats, align_vectors
 from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
 from .errors import AlignError
-from .flags import FlagConfig, detect
+from .flags import DROP_TYPES, FlagConfig, detect, drops_inside_pairs
 from .model import Alignment, Bead, Document, Side
 from .read import load_document
 from .segment import presegmented
@@ -85,29 +86,39 @@ class Pipeline:
         with _timed(timings, "embed"):
             vectors = self.encoder.encode(src_texts + tgt_texts) if src_texts or tgt_texts else np.zeros((0, 1))
         src_vecs, tgt_vecs = vectors[: len(src_texts)], vectors[len(src_texts) :]
-        with _timed(timings, "align"):
+
+        def align_with(config: AlignerConfig, stats: AlignStats) -> list[Bead]:
             raw = align_vectors(
                 src_vecs,
                 tgt_vecs,
                 np.array([len(t) for t in src_texts], dtype=np.float64),
                 np.array([len(t) for t in tgt_texts], dtype=np.float64),
                 floor,
-                self.aligner_config,
+                config,
                 content_breaks(src_ids),
                 content_breaks(tgt_ids),
                 src_texts=src_texts,
                 tgt_texts=tgt_texts,
                 # re-embedding plausible merges goes through the cache and counts as encoder work
                 window_encoder=self.encoder.encode,
-                stats=self.align_stats,
+                stats=stats,
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw
             ]
             beads = merge_non_content(content_beads, doc.source, doc.target)
             mark_coverage(beads)
+            return beads
+
+        with _timed(timings, "align"):
+            beads = align_with(self.aligner_config, self.align_stats)
         with _timed(timings, "flag"):
             flags = detect(doc, beads, self.flag_config, self.encoder.encode)
+            audit_gap = self.aligner_config.audit_skip_penalty
+            if audit_gap < self.aligner_config.skip_penalty and self.flag_config.enabled & set(DROP_TYPES):
+                # sentences a translation dropped, looked for where a stricter gap cost leaves them out
+                strict = align_with(replace(self.aligner_config, skip_penalty=audit_gap), AlignStats())
+                flags += drops_inside_pairs(doc, beads, strict, self.flag_config, self.encoder.encode)
         for stage, seconds in timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
         work = {k: v - before.to_dict()[k] for k, v in self.stats.to_dict().items()}
