@@ -23,7 +23,8 @@ Why these choices:
   captions with wrong sentences. The opening cost was .03 until session 14; .05 pairs the
   short sentences translators fold into a neighbour (WMT24 paragraphs .990 → .995, dev
   .892 → .896) and merges a few sentences dropped from damaged news into their neighbours
-  (.991 → .985), where the flags still name them (``benchmarks/ablation.py``).
+  (.991 → .985; ``benchmarks/ablation.py``). The flags still name those: they also read an
+  alignment with the old .03 (``audit_skip_penalty``, ``flags.drops_inside_pairs``).
 * **Repeats are left out, not merged.** A segment that repeats one just before it
   (near-identical embedding, or its words contained in the other's) may not share a merge
   with it, and leaving it unaligned is free: the first copy carries the alignment.
