@@ -194,7 +194,7 @@ def drops_inside_pairs(
     left_out = {("src", i) for b in strict if not b.tgt_ids for i in b.src_ids}
     left_out |= {("tgt", j) for b in strict if not b.src_ids for j in b.tgt_ids}
     flagged = {(f.side, f.segment_id) for b in beads for f in b.flags if f.type in DROP_TYPES}
-    wanted = paired & left_out - flagged
+    wanted = (paired & left_out) - flagged
     if not wanted:
         return []
     only_drops = replace(config, enabled=config.enabled & set(DROP_TYPES))
