@@ -229,7 +229,7 @@ def test_anchors_are_numbers_names_and_cognates_both_sides_share(pipeline) -> No
     _assert_partition(beads, len(de), len(fr))
 
 
-def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_merge(pipeline) -> None:
+def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_merge(pipeline, monkeypatch) -> None:
     """German sentence 6 of a WMT21 article is gone; by default the English one joins sentence 5's pair.
 
     With ``leave_one_out_weight`` the re-embedded 2-1 is less like the German sentence than
@@ -241,21 +241,17 @@ def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_mer
         rows = [r for r in table if r["doc_id"] == "kurier.at.204625"]
     en, de = [r["en"] for r in rows], [r["de"] for r in rows]
     dropped = de[:6] + de[7:]
-    default = pipeline.aligner_config
-    try:
-        assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
-        pipeline.aligner_config = AlignerConfig(leave_one_out_weight=3.0)
-        beads = _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
-        assert ((5,), (5,)) in beads and ((6,), ()) in beads
-        assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1
-        cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
-        split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
-        assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
-    finally:
-        pipeline.aligner_config = default
+    assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=3.0))
+    beads = _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+    assert ((5,), (5,)) in beads and ((6,), ()) in beads
+    assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1
+    cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
+    split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
+    assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
 
 
-def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeline) -> None:
+def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeline, monkeypatch) -> None:
     """Text+Berg dev: German 242-243 "… hatten Stunden gekostet, 250 m …" / "Sechs Stunden …"
     against French 283-284 "… coûtèrent des heures …" / "Il fallut deux jours pour gravir 250 m.
     Six heures …", and German 253-254 / French 296-297: gold 2-2 beads that a bead-by-bead DP
@@ -265,19 +261,15 @@ def test_two_sentences_whose_content_crosses_their_border_become_one_bead(pipeli
     fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()[277:300]
     gold = [((242, 243), (283, 284)), ((253, 254), (296, 297))]
     local = [(tuple(i - 237 for i in s), tuple(j - 277 for j in t)) for s, t in gold]
-    default = pipeline.aligner_config
-    try:
-        pipeline.aligner_config = AlignerConfig(crossing_gain=0.02)
-        beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
-        assert all(bead in beads for bead in local) and pipeline.align_stats.crossed_borders == 2
-        pipeline.aligner_config = AlignerConfig()  # off by default: the two 1-1 beads each
-        beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
-        assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
-    finally:
-        pipeline.aligner_config = default
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(crossing_gain=0.02))
+    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert all(bead in beads for bead in local) and pipeline.align_stats.crossed_borders == 2
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig())  # off by default: the two 1-1 beads each
+    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
 
 
-def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(pipeline) -> None:
+def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(pipeline, monkeypatch) -> None:
     """Text+Berg dev: German 31-33 is one sentence cut at the colons of a reference
     ("… ( « Makalu » , Grenoble-Paris :" / "B.Arthaud ) , das jetzt auch … ( Zürich :" /
     "Orell Füssli 1956 ) vorliegt , …"), French 68 one sentence: the gold bead is 3-1.
@@ -288,16 +280,12 @@ def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(
     de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()
     fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()
     cases = [((26, 37), (62, 72), ((31, 32, 33), (68,))), ((60, 75), (90, 112), ((66, 67, 68), (105, 106)))]
-    default = pipeline.aligner_config
-    try:
-        for (s0, s1), (t0, t1), (gold_src, gold_tgt) in cases:
-            local = (tuple(i - s0 for i in gold_src), tuple(j - t0 for j in gold_tgt))
-            pipeline.aligner_config = AlignerConfig()
-            assert local not in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
-            pipeline.aligner_config = AlignerConfig(border_weight=0.1)
-            assert local in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
-    finally:
-        pipeline.aligner_config = default
+    for (s0, s1), (t0, t1), (gold_src, gold_tgt) in cases:
+        local = (tuple(i - s0 for i in gold_src), tuple(j - t0 for j in gold_tgt))
+        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig())
+        assert local not in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
+        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(border_weight=0.1))
+        assert local in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
 
 
 @settings(max_examples=25, deadline=None)

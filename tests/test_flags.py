@@ -373,7 +373,7 @@ def test_cli_switches_and_thresholds(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "unknown flag type 'bogus'" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(pipeline) -> None:
+def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(pipeline, monkeypatch) -> None:
     """WMT21 faz.79601 without the German of "The fire could quickly be put out.".
 
     The gap cost takes the short English sentence into its neighbour's pair; the flags also
@@ -385,13 +385,10 @@ def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(
     en, de = [r["en"] for r in rows], [r["de"] for r in rows]
     dropped = next(i for i, text in enumerate(en) if text.startswith("The fire could quickly be put out."))
     damaged = de[:dropped] + de[dropped + 1 :]
-    default = pipeline.aligner_config
-    try:
-        result = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
-        pipeline.aligner_config = replace(default, audit_skip_penalty=default.skip_penalty)
-        unaudited = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
-    finally:
-        pipeline.aligner_config = default
+    result = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
+    unaudited_config = replace(pipeline.aligner_config, audit_skip_penalty=pipeline.aligner_config.skip_penalty)
+    monkeypatch.setattr(pipeline, "aligner_config", unaudited_config)
+    unaudited = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
     holding = next(b for b in result.beads if dropped in b.src_ids)
     assert holding.is_pair and len(holding.src_ids) == 2, "the gap cost pairs the dropped sentence"
     omissions = [f for f in holding.flags if f.type == "omission"]

@@ -61,7 +61,7 @@ def test_beads_partition_both_sides_in_order(src_kinds: list[Kind], tgt_kinds: l
             assert len(bead.src_ids) + len(bead.tgt_ids) == 1, "non-content segments are never paired"
 
 
-def test_align_api_on_real_parallel_sentences(pipeline) -> None:
+def test_align_api_on_real_parallel_sentences(pipeline, monkeypatch) -> None:
     path = shared("deen", "wmt20_newstest2020_ende.tsv")
     table = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     doc = table[table["doc_id"] == table["doc_id"].iloc[0]]
@@ -78,12 +78,8 @@ def test_align_api_on_real_parallel_sentences(pipeline) -> None:
     omissions = [f for f in result.flags if f.type == "omission"]
     assert [(f.segment_id, f.side) for f in omissions] == [(dropped, "src")]
     # ... the .03 gap cost of ``--aligner skip_penalty=0.03`` leaves it out of every pair
-    default = pipeline.aligner_config
-    try:
-        pipeline.aligner_config = replace(default, skip_penalty=0.03)
-        kept_out = pipeline.align_segments(en, de_damaged, src_lang="en", tgt_lang="de")
-    finally:
-        pipeline.aligner_config = default
+    monkeypatch.setattr(pipeline, "aligner_config", replace(pipeline.aligner_config, skip_penalty=0.03))
+    kept_out = pipeline.align_segments(en, de_damaged, src_lang="en", tgt_lang="de")
     assert [(b.src_ids, b.tgt_ids) for b in kept_out.beads if b.is_pair] == expected
     assert [f.segment_id for f in kept_out.flags if f.type == "omission"] == [dropped]
     frame = result.to_dataframe()

@@ -187,15 +187,13 @@ def drops_inside_pairs(
     sentences a translation dropped. The flags look at both alignments, so the choice made
     for the corpus does not hide the drops (``AlignerConfig.audit_skip_penalty``).
     """
-    if [(b.src_ids, b.tgt_ids) for b in strict] == [(b.src_ids, b.tgt_ids) for b in beads]:
-        return []
     paired = {("src", i) for b in beads if b.is_pair for i in b.src_ids}
     paired |= {("tgt", j) for b in beads if b.is_pair for j in b.tgt_ids}
     left_out = {("src", i) for b in strict if not b.tgt_ids for i in b.src_ids}
     left_out |= {("tgt", j) for b in strict if not b.src_ids for j in b.tgt_ids}
     flagged = {(f.side, f.segment_id) for b in beads for f in b.flags if f.type in DROP_TYPES}
     wanted = (paired & left_out) - flagged
-    if not wanted:
+    if not wanted:  # among others, where both alignments are the same
         return []
     only_drops = replace(config, enabled=config.enabled & set(DROP_TYPES))
     joined = " (the alignment joins it to a neighbouring pair)"
