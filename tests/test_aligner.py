@@ -176,6 +176,23 @@ def test_a_repeated_sentence_is_left_unaligned_and_the_first_copy_carries_the_al
         assert beads == expected
 
 
+def test_lines_that_differ_only_in_their_numbers_are_not_repeats(pipeline, monkeypatch) -> None:
+    # a WMT24 forum post with a list of HTML snippets: "<contents for=sec1>section 1…</contents>"
+    # and "... sec2>section 2…" embed almost alike, but the second is no repeat of the first
+    # (a repeat is free to leave out, so a higher gap cost once left both lines and the
+    # "etc." after them unaligned on both sides); every line is translated one to one
+    table = pd.read_csv(
+        shared("deen", "wmt24_generaltest2024_ende_paragraphs.refB.tsv"), sep="\t", quoting=csv.QUOTE_NONE
+    )
+    rows = table[table.doc_id == "test-en-social_112289379466442912"]
+    en, de = rows.en.tolist(), rows.de.tolist()
+    assert en[13:15] == ["<contents for=sec1>section 1…</contents>", "<contents for=sec2>section 2…</contents>"]
+    for gap in (0.05, 0.08):
+        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(skip_penalty=gap))
+        beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+        assert beads == [((i,), (i,)) for i in range(len(en))], gap
+
+
 def test_a_run_of_inserted_sentences_is_left_out_while_a_split_fragment_is_merged(pipeline) -> None:
     (en, de), (_, other_de) = _news_documents(2)
     # the German side gets six sentences of another article after sentence 2 (untranslated
