@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from .detectors.attribution import find_mt_attribution, machine_translated_verdict
 from .detectors.context import Context
-from .detectors.gaps import find_additions, find_length_outliers, find_omissions
+from .detectors.gaps import find_additions, find_length_outliers, find_omissions, find_whole_gaps
 from .detectors.names import find_name_mismatches
 from .detectors.numbers import find_number_mismatches
 from .detectors.parts import Encode
@@ -167,25 +167,27 @@ def detect(
         try:
             flags.extend(_DETECTORS[name](context))
         except Exception as e:  # one broken detector must not lose the document
-            flags.append(
-                Flag("detector_error", f"{name} detector failed on {doc.doc_id}: {type(e).__name__}: {e}", 0.0)
-            )
+            flags.append(_detector_error(name, doc, e))
     attach(beads, flags)
     return flags
+
+
+def _detector_error(name: str, doc: Document, error: Exception) -> Flag:
+    return Flag("detector_error", f"{name} detector failed on {doc.doc_id}: {type(error).__name__}: {error}", 0.0)
 
 
 DROP_TYPES = ("omission", "addition")
 
 
-def drops_inside_pairs(
-    doc: Document, beads: list[Bead], strict: list[Bead], config: FlagConfig, encode: Encode | None = None
-) -> list[Flag]:
+def drops_inside_pairs(doc: Document, beads: list[Bead], strict: list[Bead], config: FlagConfig) -> list[Flag]:
     """Omission/addition flags for segments ``beads`` pairs but a stricter alignment leaves out.
 
     The aligner's gap cost decides whether a lone sentence joins its neighbour's pair: high
     enough to pair the fragments translators fold into a neighbour, it also takes in some
     sentences a translation dropped. The flags look at both alignments, so the choice made
-    for the corpus does not hide the drops (``AlignerConfig.audit_skip_penalty``).
+    for the corpus does not hide the drops (``AlignerConfig.audit_skip_penalty``). Only the
+    stricter alignment's unaligned segments are wanted, so only its whole gaps are looked
+    for: the partial checks inside its pairs would find nothing wanted.
     """
     paired = {("src", i) for b in beads if b.is_pair for i in b.src_ids}
     paired |= {("tgt", j) for b in beads if b.is_pair for j in b.tgt_ids}
@@ -195,12 +197,15 @@ def drops_inside_pairs(
     wanted = (paired & left_out) - flagged
     if not wanted:  # among others, where both alignments are the same
         return []
-    only_drops = replace(config, enabled=config.enabled & set(DROP_TYPES))
     joined = " (the alignment joins it to a neighbouring pair)"
+    try:
+        gaps = find_whole_gaps(Context(doc, strict, config))
+    except Exception as e:  # as in ``detect``: a failing detector must not lose the document
+        return [_detector_error("omission/addition", doc, e)]
     found = [
         replace(f, reason=f.reason + joined)
-        for f in detect(doc, strict, only_drops, encode)
-        if (f.side, f.segment_id) in wanted
+        for f in gaps
+        if f.type in config.enabled and (f.side, f.segment_id) in wanted
     ]
     attach(beads, found)
     return found

@@ -118,7 +118,7 @@ class Pipeline:
             if audit_gap < self.aligner_config.skip_penalty and self.flag_config.enabled & set(DROP_TYPES):
                 # sentences a translation dropped, looked for where a stricter gap cost leaves them out
                 strict = align_with(replace(self.aligner_config, skip_penalty=audit_gap), AlignStats())
-                flags += drops_inside_pairs(doc, beads, strict, self.flag_config, self.encoder.encode)
+                flags += drops_inside_pairs(doc, beads, strict, self.flag_config)
         for stage, seconds in timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
         work = {k: v - before.to_dict()[k] for k, v in self.stats.to_dict().items()}
