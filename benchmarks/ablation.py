@@ -29,6 +29,7 @@ from pathlib import Path
 
 from align.aligner import AlignerConfig
 from align.evaluate import GoldBead, Scores, bootstrap, read_bead_file, score
+from align.flags import FlagConfig
 from align.model import Alignment
 from align.pipeline import Pipeline
 from damage import DEEN, damaged_documents
@@ -172,8 +173,10 @@ def main() -> None:
     print("|---" * (len(sets) + 3) + "|")
     defaults: dict[str, SetRun] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        # one encoder and cache for every row; only the aligner's settings change between rows
-        pipeline = Pipeline(cache_dir=Path(args.cache) if args.cache else Path(tmp) / "cache")
+        # one encoder and cache for every row; only the aligner's settings change between rows,
+        # and no flags: they cannot move a bead
+        cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
+        pipeline = Pipeline(flag_config=FlagConfig(enabled=frozenset()), cache_dir=cache)
         for name, change in rows:
             pipeline.aligner_config = replace(AlignerConfig(), **change)
             cells, extra, chars, seconds = [], 0, 0, 0.0
