@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,13 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared evaluation data not found: {path}")
     return path
+
+
+def deen_document(file: str, doc_id: str) -> tuple[list[str], list[str]]:
+    """The English and German segments of one document of a ``deen/`` file (skips without the data)."""
+    with open(shared("deen", file), encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["doc_id"] == doc_id]
+    return [r["en"] for r in rows], [r["de"] for r in rows]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ from align.aligner import AlignerConfig, AlignStats, _full_band, _mirror_joins, 
 from align.anchors import anchor_keys, shared_anchors
 from align.errors import AlignError
 from align.evaluate import read_bead_file, score
-from conftest import shared
+from conftest import deen_document, shared
 
 
 def _random_side(rng: np.random.Generator, size: int, dim: int = 16) -> np.ndarray:
@@ -181,11 +181,7 @@ def test_lines_that_differ_only_in_their_numbers_are_not_repeats(pipeline, monke
     # and "... sec2>section 2…" embed almost alike, but the second is no repeat of the first
     # (a repeat is free to leave out, so a higher gap cost once left both lines and the
     # "etc." after them unaligned on both sides); every line is translated one to one
-    table = pd.read_csv(
-        shared("deen", "wmt24_generaltest2024_ende_paragraphs.refB.tsv"), sep="\t", quoting=csv.QUOTE_NONE
-    )
-    rows = table[table.doc_id == "test-en-social_112289379466442912"]
-    en, de = rows.en.tolist(), rows.de.tolist()
+    en, de = deen_document("wmt24_generaltest2024_ende_paragraphs.refB.tsv", "test-en-social_112289379466442912")
     assert en[13:15] == ["<contents for=sec1>section 1…</contents>", "<contents for=sec2>section 2…</contents>"]
     for gap in (0.05, 0.08):
         monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(skip_penalty=gap))
@@ -253,10 +249,7 @@ def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_mer
     English sentence 5 alone, so sentence 6 is left unaligned; a sentence the translator
     split in two is still merged.
     """
-    with open(shared("deen", "wmt21_newstest2021_deen.tsv"), encoding="utf-8", newline="") as f:
-        table = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        rows = [r for r in table if r["doc_id"] == "kurier.at.204625"]
-    en, de = [r["en"] for r in rows], [r["de"] for r in rows]
+    en, de = deen_document("wmt21_newstest2021_deen.tsv", "kurier.at.204625")
     dropped = de[:6] + de[7:]
     assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=3.0))

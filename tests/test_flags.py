@@ -24,7 +24,7 @@ from align.errors import AlignError
 from align.flags import FLAG_TYPES, FlagConfig, detect, parse_threshold, summarize
 from align.model import Bead, Document, Flag, Side
 from align.segment import presegmented
-from conftest import SEED, shared
+from conftest import SEED, deen_document, shared
 
 
 @cache
@@ -380,9 +380,7 @@ def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(
     read the alignment with the stricter ``audit_skip_penalty``, where it is left out, so it
     is still named as an omission. With the audit switched off it is not.
     """
-    with open(shared("deen", "wmt21_newstest2021_deen.tsv"), encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["doc_id"] == "faz.79601"]
-    en, de = [r["en"] for r in rows], [r["de"] for r in rows]
+    en, de = deen_document("wmt21_newstest2021_deen.tsv", "faz.79601")
     dropped = next(i for i, text in enumerate(en) if text.startswith("The fire could quickly be put out."))
     damaged = de[:dropped] + de[dropped + 1 :]
     result = pipeline.align_segments(en, damaged, src_lang="en", tgt_lang="de")
