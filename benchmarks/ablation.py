@@ -58,6 +58,7 @@ ABLATIONS: dict[str, dict] = {
     "− length cap (squared deviation counted up to 4)": {"length_cap": 4.0},
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
     "− part check on merges": {"part_weight": 0.0},
+    "− fragment check after the DP (a lone piece next to a gap joins its pair)": {"absorb_fragments": False},
     "+ leave-one-out check on re-embedded 1-n merges (weight 3; off: test .900 at 2)": {"leave_one_out_weight": 3.0},
     "− merge penalty": {"merge_penalty": 0.0},
     "+ lexical anchors (weight .05)": {"anchor_weight": 0.05},

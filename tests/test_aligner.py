@@ -189,6 +189,39 @@ def test_lines_that_differ_only_in_their_numbers_are_not_repeats(pipeline, monke
         assert beads == [((i,), (i,)) for i in range(len(en))], gap
 
 
+def test_a_fragment_next_to_a_repeat_joins_its_pair_but_a_dropped_sentence_stays_out(pipeline, monkeypatch) -> None:
+    # damaged news, guardian.260695: the German "Doch bisher hätten Politiker …, sagten die
+    # Inspektoren." is split after its comma and then repeated whole (an MT duplicate), and
+    # the English sentence 10 is dropped. Next to the free repeat, leaving the fragment out
+    # costs only the gap extension, so the DP leaves it; the pair's real embedding with it is
+    # more like the English and its length ratio closer to the document's, so it joins. The
+    # German sentence 10 also raises its neighbour's cosine, but makes the German side too long.
+    en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
+    cut = de[24].index(", sagten die Inspektoren") + 1
+    de = de[:24] + [de[24][:cut], de[24][cut:].strip(), de[24]] + de[25:]
+    en = en[:10] + en[11:]
+    expected = [((i,), (i,)) for i in range(10)] + [((), (10,))] + [((i - 1,), (i,)) for i in range(11, 24)]
+    expected += [((23,), (24, 25)), ((), (26,))] + [((i - 3,), (i,)) for i in range(27, len(de))]
+    beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+    assert beads == expected
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(absorb_fragments=False))
+    beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+    assert ((23,), (24,)) in beads and ((), (25,)) in beads  # the DP alone leaves the fragment out
+
+
+def test_a_repeat_whose_join_would_raise_the_cosine_stays_out_on_the_length_witness(pipeline) -> None:
+    # a TED talk with an MT duplicate: "Auf der linken Seite sehen Sie ein kleines Boot." twice.
+    # Joined to the next pair ("That's about a 15-foot boat." / "Das ist etwa fünf Meter lang.")
+    # the repeat makes that pair's embedding more like the English, but its German side far too
+    # long, so it stays an unaligned bead (with the cosine witness alone it would join)
+    en, de = deen_document("ted_wmt21_ende_from_mqm.tsv", "talk.3")
+    k = de.index("Auf der linken Seite sehen Sie ein kleines Boot.")
+    de = de[: k + 1] + [de[k]] + de[k + 1 :]
+    expected = [((i,), (i,)) for i in range(k + 1)] + [((), (k + 1,))]
+    expected += [((i,), (i + 1,)) for i in range(k + 1, len(en))]
+    assert _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")) == expected
+
+
 def test_a_run_of_inserted_sentences_is_left_out_while_a_split_fragment_is_merged(pipeline) -> None:
     (en, de), (_, other_de) = _news_documents(2)
     # the German side gets six sentences of another article after sentence 2 (untranslated

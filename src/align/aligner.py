@@ -52,6 +52,12 @@ Why these choices:
   Dropping the merges past the budget instead (the rule until session 9) made it bind:
   Text+Berg dev .893 / .892 / .882 at .5× / .4× / .3× against .893 / .892 / .891 now.
   Embedding every window instead (14× the input) scores no better on Text+Berg dev.
+* **A fragment left out next to a gap joins its pair** (``fragments.py``). Beside a real
+  gap, a lone piece of a split sentence costs only the gap extension, less than the merge
+  that would take it in. After the DP it joins a neighbouring pair where both the pair's
+  real embedding and its length ratio get closer to the other side: a dropped sentence
+  raises the cosine too, but makes its side too long. Damaged news seeds 0–6: two joins,
+  both gold beads; Text+Berg dev, WMT24 paragraphs and Text+Berg test: none (session 16).
 * **Content that crosses a border joins two beads (off by default)** (``crossing.py``).
   Where the clause at the border between two neighbouring pairs, moved to the other bead on
   one side, makes both pairs more alike, the border is not an alignment point and the two
@@ -99,6 +105,7 @@ from . import dp
 from .anchors import banded_overlap, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
+from .fragments import LengthModel, absorb_fragments
 from .segment import continuation
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
@@ -142,6 +149,7 @@ class AlignerConfig:
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
+    absorb_fragments: bool = True  # a lone piece left out joins its pair where meaning and length agree
     length_cap: float = 0.5  # the squared deviation counts up to this (a bad ratio alone must not force skips)
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
@@ -163,7 +171,7 @@ class AlignerConfig:
             if isinstance(value, bool) or not finite or not low <= value <= high:
                 allowed = f"≥ {low:g}" if high == _INF else f"from {low:g} to {high:g}"
                 raise AlignError(f"aligner setting {name} must be a number {allowed}, not {value!r}")
-        for name in ("repeats", "refine"):
+        for name in ("repeats", "refine", "absorb_fragments"):
             if not isinstance(getattr(self, name), bool):
                 raise AlignError(f"aligner setting {name} must be true or false, not {getattr(self, name)!r}")
         shapes = [tuple(shape) for shape in self.shapes]
@@ -258,6 +266,7 @@ class AlignStats:
     refined_chars: int = 0
     crossed_borders: int = 0  # neighbouring pairs joined because content crosses their border
     crossing_chars: int = 0  # characters embedded to test borders
+    absorbed_fragments: int = 0  # lone pieces joined to their pair after the DP (``fragments.py``)
 
     def reset(self) -> None:
         for f in fields(self):
@@ -747,14 +756,20 @@ def align_vectors(
     for span, (k, i, j) in zip(spans, path, strict=True):
         known[span] = problem.gain_and_cosine(k, i, j, keys, cosines, only)[1]
     if refine:
-        # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
+        encoder, texts = window_encoder, (src_texts, tgt_texts)
+
+        def real_cosines(beads: list[Span]) -> dict[Span, float]:
+            """Cosines of beads embedded as joined text, the new windows counted as re-embedding work."""
+            real, windows = _joined_cosines(beads, src_vecs, tgt_vecs, *texts, encoder, embedded)
+            stats.refined_windows += len(windows)
+            stats.refined_chars += sum(len(text) for text in windows)
+            return real
+
+        # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
         on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
         kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if dp.override_key(k, i, j, n, m) in on_parts]
-        real, windows = _joined_cosines(kept, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)
-        known.update(real)
-        stats.refined_windows += len(windows)
-        stats.refined_chars += sum(len(text) for text in windows)
+        known.update(real_cosines(kept))
     if refine and config.crossing_gain > 0:
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         may_join = _join_rule(problem, config)
@@ -767,6 +782,13 @@ def align_vectors(
         new = [span for span in joined if span not in known]
         known.update(_joined_cosines(new, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)[0])
         spans = joined
+    if refine and config.absorb_fragments:
+        assert src_texts is not None and tgt_texts is not None
+        lengths = LengthModel(src_lens, tgt_lens, float(problem.params[dp.P_LOG_RATIO_MEAN]), config.length_smoothing)
+        may_use = _shape_rule(problem, config)
+        absorbed = absorb_fragments(spans, known, src_texts, tgt_texts, lengths, may_use, real_cosines)
+        stats.absorbed_fragments = len(spans) - len(absorbed)
+        spans = absorbed
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     beads: list[RawBead] = []
     for src, tgt in spans:
@@ -821,10 +843,22 @@ def _join_rule(problem: _Problem, config: AlignerConfig) -> Callable[[Span, Span
         src, tgt = left[0] + right[0], left[1] + right[1]
         if len(src) > max_a or len(tgt) > max_b or len(src) + len(tgt) > _MAX_JOINED:
             return False
-        src_ok = dp.block_allowed(problem.src_cum, src[0], src[-1] + 1)
-        return bool(src_ok and dp.block_allowed(problem.tgt_cum, tgt[0], tgt[-1] + 1))
+        return _blocks_allowed(problem, (src, tgt))
 
     return may_join
+
+
+def _shape_rule(problem: _Problem, config: AlignerConfig) -> Callable[[Span], bool]:
+    """Whether a bead may stand as it is: a shape the DP uses, and ``_blocks_allowed``."""
+    shapes = set(config.shapes)
+    return lambda span: (len(span[0]), len(span[1])) in shapes and _blocks_allowed(problem, span)
+
+
+def _blocks_allowed(problem: _Problem, span: Span) -> bool:
+    """No non-content border and no repeat inside either side of a pair bead (``dp.block_allowed``)."""
+    src, tgt = span
+    src_ok = dp.block_allowed(problem.src_cum, src[0], src[-1] + 1)
+    return bool(src_ok and dp.block_allowed(problem.tgt_cum, tgt[0], tgt[-1] + 1))
 
 
 def _local_margin_of(
