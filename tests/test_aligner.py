@@ -194,8 +194,8 @@ def test_a_fragment_next_to_a_repeat_joins_its_pair_but_a_dropped_sentence_stays
     # Inspektoren." is split after its comma and then repeated whole (an MT duplicate), and
     # the English sentence 10 is dropped. Next to the free repeat, leaving the fragment out
     # costs only the gap extension, so the DP leaves it; the pair's real embedding with it is
-    # more like the English and its length ratio closer to the document's, so it joins. The
-    # German sentence 10 also raises its neighbour's cosine, but makes the German side too long.
+    # more like the English, so it joins. The German sentence 10, joined to either neighbour,
+    # makes that pair less like the English, so it stays out.
     en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
     cut = de[24].index(", sagten die Inspektoren") + 1
     de = de[:24] + [de[24][:cut], de[24][cut:].strip(), de[24]] + de[25:]
@@ -209,11 +209,11 @@ def test_a_fragment_next_to_a_repeat_joins_its_pair_but_a_dropped_sentence_stays
     assert ((23,), (24,)) in beads and ((), (25,)) in beads  # the DP alone leaves the fragment out
 
 
-def test_a_repeat_whose_join_would_raise_the_cosine_stays_out_on_the_length_witness(pipeline) -> None:
+def test_a_repeat_stays_out_even_where_joining_it_would_make_a_pair_more_alike(pipeline) -> None:
     # a TED talk with an MT duplicate: "Auf der linken Seite sehen Sie ein kleines Boot." twice.
     # Joined to the next pair ("That's about a 15-foot boat." / "Das ist etwa fünf Meter lang.")
-    # the repeat makes that pair's embedding more like the English, but its German side far too
-    # long, so it stays an unaligned bead (with the cosine witness alone it would join)
+    # the repeat makes that pair's embedding more like the English, but a repeat is never a
+    # fragment: the first copy carries the alignment and the repeat stays an unaligned bead
     en, de = deen_document("ted_wmt21_ende_from_mqm.tsv", "talk.3")
     k = de.index("Auf der linken Seite sehen Sie ein kleines Boot.")
     de = de[: k + 1] + [de[k]] + de[k + 1 :]
@@ -316,18 +316,19 @@ def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(
     """Text+Berg dev: German 31-33 is one sentence cut at the colons of a reference
     ("… ( « Makalu » , Grenoble-Paris :" / "B.Arthaud ) , das jetzt auch … ( Zürich :" /
     "Orell Füssli 1956 ) vorliegt , …"), French 68 one sentence: the gold bead is 3-1.
-    By default the DP pairs 31-32 and leaves the tail 33 out; with ``border_weight`` a border
-    inside the open brackets costs, and the 3-1 is found. German 66-68 / French 105-106
-    (another reference cut at "( London :") likewise becomes the gold 3-2."""
+    The DP alone pairs 31-32 and leaves the tail 33 out (the fragment check, off here, then
+    joins it); with ``border_weight`` a border inside the open brackets costs, and the DP
+    finds the 3-1 itself. German 66-68 / French 105-106 (another reference cut at
+    "( London :") likewise becomes the gold 3-2."""
     base = shared("textberg", "dev", "dev.de").with_suffix("")
     de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()
     fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()
     cases = [((26, 37), (62, 72), ((31, 32, 33), (68,))), ((60, 75), (90, 112), ((66, 67, 68), (105, 106)))]
     for (s0, s1), (t0, t1), (gold_src, gold_tgt) in cases:
         local = (tuple(i - s0 for i in gold_src), tuple(j - t0 for j in gold_tgt))
-        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig())
+        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(absorb_fragments=False))
         assert local not in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
-        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(border_weight=0.1))
+        monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(border_weight=0.1, absorb_fragments=False))
         assert local in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
 
 

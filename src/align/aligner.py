@@ -52,12 +52,11 @@ Why these choices:
   Dropping the merges past the budget instead (the rule until session 9) made it bind:
   Text+Berg dev .893 / .892 / .882 at .5× / .4× / .3× against .893 / .892 / .891 now.
   Embedding every window instead (14× the input) scores no better on Text+Berg dev.
-* **A fragment left out next to a gap joins its pair** (``fragments.py``). Beside a real
-  gap, a lone piece of a split sentence costs only the gap extension, less than the merge
-  that would take it in. After the DP it joins a neighbouring pair where both the pair's
-  real embedding and its length ratio get closer to the other side: a dropped sentence
-  raises the cosine too, but makes its side too long. Damaged news seeds 0–6: two joins,
-  both gold beads; Text+Berg dev, WMT24 paragraphs and Text+Berg test: none (session 16).
+* **A fragment left out next to a gap joins its pair** (``fragments.py``). Beside a gap, a
+  lone piece of a split sentence costs only the gap extension, less than the merge that
+  would take it in. After the DP it joins a neighbouring pair wherever the pair's real
+  embedding gets more like the other side with it (never a repeat, which stays out). On
+  Text+Berg dev, damaged news seeds 0–6 and WMT24 paragraphs: four joins, all gold beads.
 * **Content that crosses a border joins two beads (off by default)** (``crossing.py``).
   Where the clause at the border between two neighbouring pairs, moved to the other bead on
   one side, makes both pairs more alike, the border is not an alignment point and the two
@@ -105,7 +104,7 @@ from . import dp
 from .anchors import banded_overlap, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
-from .fragments import LengthModel, absorb_fragments
+from .fragments import absorb_fragments
 from .segment import continuation
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
@@ -149,7 +148,7 @@ class AlignerConfig:
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
-    absorb_fragments: bool = True  # a lone piece left out joins its pair where meaning and length agree
+    absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes the pair more alike
     length_cap: float = 0.5  # the squared deviation counts up to this (a bad ratio alone must not force skips)
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
@@ -784,9 +783,13 @@ def align_vectors(
         spans = joined
     if refine and config.absorb_fragments:
         assert src_texts is not None and tgt_texts is not None
-        lengths = LengthModel(src_lens, tgt_lens, float(problem.params[dp.P_LOG_RATIO_MEAN]), config.length_smoothing)
+        cums = (problem.src_cum, problem.tgt_cum)
+
+        def is_repeat(side: int, position: int) -> bool:
+            return bool(cums[side][dp.ROW_IS_REPEAT, position + 1] > 0.0)
+
         may_use = _shape_rule(problem, config)
-        absorbed = absorb_fragments(spans, known, src_texts, tgt_texts, lengths, may_use, real_cosines)
+        absorbed = absorb_fragments(spans, known, (src_texts, tgt_texts), may_use, is_repeat, real_cosines)
         stats.absorbed_fragments = len(spans) - len(absorbed)
         spans = absorbed
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)

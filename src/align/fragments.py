@@ -1,30 +1,28 @@
-"""A lone piece of a sentence left out next to a real gap joins the pair it belongs to.
+"""A lone piece of a sentence left out next to a gap joins the pair it belongs to.
 
 Damaged news, guardian.260695: the German translation splits "…, sagten die Inspektoren."
-off its sentence, and the English sentence after it was dropped. The DP leaves the fragment
-unaligned: next to the gap it costs only the gap extension (.005), less than the merge that
-would take it into its pair. The fix is a check after the DP, with two witnesses:
+off its sentence, and an MT duplicate of the whole sentence follows it. The DP leaves the
+fragment unaligned: next to the gap the repeat opens it costs only the gap extension (.005),
+less than the merge that would take it into its pair. So after the DP, a lone unaligned
+segment joins a neighbouring pair where the pair's real embedding, with the piece joined to
+it, is more like the other side than without it. A fragment completes its pair's meaning; a
+sentence the other side dropped pulls the pair's embedding away from the other side.
 
-* **Meaning.** The pair's real embedding, with the piece joined to it, is more like the
-  other side than without it. Alone this is no evidence: under mean pooling a sentence the
-  other side dropped raises its neighbour pair's cosine too (by .001–.016; session 12
-  joined 41 dropped sentences into their neighbours this way, all wrong).
-* **Length.** With the piece, the pair's log character ratio comes closer to the
-  document's own ratio. A fragment completes the shorter side; a dropped sentence or an
-  MT duplicate makes its side too long (MT trailers are non-content: never aligned).
+Not joined: a segment without a word (a line of dots), a repeat of a segment just before it
+(the first copy carries the alignment, the repeat stays an unaligned bead, however alike it
+makes a pair), and any bead of a shape the DP does not use or with a repeat or non-content
+border inside. Each piece joins at most one pair, each pair takes at most one piece, best
+cosine gain first.
 
-Only a segment with a word in it counts (a line of dots is no fragment), and only where the
-bead with it is a shape the DP may use and holds no repeat and no non-content border. Each
-piece joins at most one pair, each pair takes at most one piece, best cosine gain first.
-
-Measured in session 16 (``docs/aligner_log.md``): on damaged news seeds 0–6 it joins two
-fragments, both gold beads, and nothing else; on Text+Berg dev, WMT24 paragraphs and
-Text+Berg test (compared without reading its gold) it changes no bead.
+Session 12 tried this join and rejected it: on damaged news it joined 41 segments into
+their neighbours, all wrong. Those 41 were MT trailers ("Übersetzt mit DeepL.com"), which
+the aligner never sees (they are non-content segments; that experiment ran on the
+pipeline's output, where they are unaligned beads). In the aligner itself (session 16):
+Text+Berg dev, damaged news seeds 0–6 and WMT24 paragraphs, four joins, all gold beads.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,21 +31,7 @@ from .crossing import Span
 
 _WORD = re.compile(r"\w")
 CosinesOf = Callable[[list[Span]], dict[Span, float]]  # real cosines of beads as joined text
-
-
-@dataclass(frozen=True)
-class LengthModel:
-    """The document's expected log ratio of target to source characters (as the DP's prior)."""
-
-    src_lens: Sequence[float]
-    tgt_lens: Sequence[float]
-    log_ratio_mean: float
-    smoothing: float
-
-    def deviation(self, span: Span) -> float:
-        src = sum(self.src_lens[p] for p in span[0]) + self.smoothing
-        tgt = sum(self.tgt_lens[p] for p in span[1]) + self.smoothing
-        return abs(math.log(tgt / src) - self.log_ratio_mean)
+IsRepeat = Callable[[int, int], bool]  # (side: 0 source, 1 target; position) → a repeat?
 
 
 @dataclass(frozen=True)
@@ -58,16 +42,19 @@ class _Candidate:
 
 
 def _candidates(
-    spans: Sequence[Span], src_texts: Sequence[str], tgt_texts: Sequence[str], may_use: Callable[[Span], bool]
+    spans: Sequence[Span],
+    texts: tuple[Sequence[str], Sequence[str]],
+    may_use: Callable[[Span], bool],
+    is_repeat: IsRepeat,
 ) -> list[_Candidate]:
-    """Every lone unaligned segment with a word, next to a pair on its own side."""
+    """Every lone unaligned segment with a word that is no repeat, next to a pair on its own side."""
     found = []
     for k, (src, tgt) in enumerate(spans):
         if len(src) + len(tgt) != 1:
             continue
         side = 0 if src else 1
         position = (src or tgt)[0]
-        if not _WORD.search((src_texts if side == 0 else tgt_texts)[position]):
+        if not _WORD.search(texts[side][position]) or is_repeat(side, position):
             continue
         for pair in (k - 1, k + 1):
             if not 0 <= pair < len(spans) or not (spans[pair][0] and spans[pair][1]):
@@ -88,27 +75,24 @@ def _candidates(
 def absorb_fragments(
     spans: list[Span],
     known: dict[Span, float],
-    src_texts: Sequence[str],
-    tgt_texts: Sequence[str],
-    lengths: LengthModel,
+    texts: tuple[Sequence[str], Sequence[str]],
     may_use: Callable[[Span], bool],
+    is_repeat: IsRepeat,
     cosines_of: CosinesOf,
 ) -> list[Span]:
-    """``spans`` with each fragment joined to its pair (``known`` gets the new beads' cosines)."""
-    candidates = _candidates(spans, src_texts, tgt_texts, may_use)
+    """``spans`` with each fragment joined to its pair (``known`` gets the new beads' cosines).
+
+    ``known`` must hold the cosine of every pair in ``spans``; ``texts`` is (source, target).
+    """
+    candidates = _candidates(spans, texts, may_use, is_repeat)
     if not candidates:
         return spans
     known.update(cosines_of([c.joined for c in candidates if c.joined not in known]))
-    accepted = []
-    for c in candidates:
-        pair = spans[c.pair]
-        gain = known[c.joined] - known[pair]
-        if gain > 0.0 and lengths.deviation(c.joined) <= lengths.deviation(pair):
-            accepted.append((gain, c))
+    gains = [(known[c.joined] - known[spans[c.pair]], c) for c in candidates]
     used: set[int] = set()
     replaced: dict[int, Span] = {}
-    for _, c in sorted(accepted, key=lambda item: -item[0]):
-        if c.piece in used or c.pair in used:
+    for gain, c in sorted(gains, key=lambda item: -item[0]):
+        if gain <= 0.0 or c.piece in used or c.pair in used:
             continue
         used.update((c.piece, c.pair))
         replaced[c.pair] = c.joined
