@@ -394,3 +394,23 @@ def test_a_dropped_sentence_the_alignment_pairs_is_still_flagged_as_an_omission(
     assert "joins it to a neighbouring pair" in omissions[0].reason
     assert [(b.src_ids, b.tgt_ids) for b in unaudited.beads] == [(b.src_ids, b.tgt_ids) for b in result.beads]
     assert not [f for f in unaudited.flags if f.type == "omission" and f.segment_id == dropped]
+
+
+def test_both_pieces_of_a_split_sentence_the_translation_dropped_are_omissions(pipeline) -> None:
+    """WMT20 noz.de.25939 as damage seed 2 leaves it: the English "Due to the dispute … Saudi
+    Arabia, the USA is working on a coalition …" is cut at its comma, and its German is gone
+    (also English 4 and 5 merged into one line, and a DeepL trailer appended).
+
+    The main alignment takes each piece into a neighbouring pair; the flags' stricter second
+    alignment leaves both out. There the first piece, joined to the pair before it, makes that
+    pair more like the German (a sentence on the same topic), so the fragment check would take
+    it back in; it does not, because it makes the English side too long: both are named.
+    """
+    en, de = deen_document("wmt20_newstest2020_deen.tsv", "noz.de.25939")
+    cut = en[10].index("Saudi Arabia,") + len("Saudi Arabia,")
+    en = en[:4] + [en[4] + " " + en[5]] + en[6:10] + [en[10][:cut], en[10][cut:].strip()] + en[11:]
+    de = de[:10] + de[11:] + ["Translated with www.DeepL.com/Translator (free version)"]
+    result = pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")
+    assert ([8, 9], [9]) in [(b.src_ids, b.tgt_ids) for b in result.beads], "the gap cost pairs the first piece"
+    omissions = sorted((f.side, f.segment_id) for f in result.flags if f.type == "omission")
+    assert omissions == [("src", 9), ("src", 10)]

@@ -56,7 +56,10 @@ Why these choices:
   lone piece of a split sentence costs only the gap extension, less than the merge that
   would take it in. After the DP it joins a neighbouring pair wherever the pair's real
   embedding gets more like the other side with it (never a repeat, which stays out). On
-  Text+Berg dev, damaged news seeds 0–6 and WMT24 paragraphs: four joins, all gold beads.
+  Text+Berg dev, damaged news seeds 0–6 and WMT24 paragraphs: four joins, all gold beads; on
+  Text+Berg test four, none a gold bead (strict −.0002, lax +.002). The flags' second
+  alignment also asks the length ratio (``fragment_length_check``), so it does not take
+  dropped sentences back in.
 * **Content that crosses a border joins two beads (off by default)** (``crossing.py``).
   Where the clause at the border between two neighbouring pairs, moved to the other bead on
   one side, makes both pairs more alike, the border is not an alignment point and the two
@@ -104,7 +107,7 @@ from . import dp
 from .anchors import banded_overlap, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
-from .fragments import absorb_fragments
+from .fragments import LengthModel, absorb_fragments
 from .segment import continuation
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
@@ -149,6 +152,7 @@ class AlignerConfig:
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
     absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes the pair more alike
+    fragment_length_check: bool = False  # ... and only where the pair's length ratio gets closer to the document's
     length_cap: float = 0.5  # the squared deviation counts up to this (a bad ratio alone must not force skips)
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
@@ -170,7 +174,7 @@ class AlignerConfig:
             if isinstance(value, bool) or not finite or not low <= value <= high:
                 allowed = f"≥ {low:g}" if high == _INF else f"from {low:g} to {high:g}"
                 raise AlignError(f"aligner setting {name} must be a number {allowed}, not {value!r}")
-        for name in ("repeats", "refine", "absorb_fragments"):
+        for name in ("repeats", "refine", "absorb_fragments", "fragment_length_check"):
             if not isinstance(getattr(self, name), bool):
                 raise AlignError(f"aligner setting {name} must be true or false, not {getattr(self, name)!r}")
         shapes = [tuple(shape) for shape in self.shapes]
@@ -788,8 +792,12 @@ def align_vectors(
         def is_repeat(side: int, position: int) -> bool:
             return bool(cums[side][dp.ROW_IS_REPEAT, position + 1] > 0.0)
 
+        lengths = None
+        if config.fragment_length_check:
+            mean = float(problem.params[dp.P_LOG_RATIO_MEAN])
+            lengths = LengthModel(src_lens, tgt_lens, mean, config.length_smoothing)
         may_use = _shape_rule(problem, config)
-        absorbed = absorb_fragments(spans, known, (src_texts, tgt_texts), may_use, is_repeat, real_cosines)
+        absorbed = absorb_fragments(spans, known, (src_texts, tgt_texts), may_use, is_repeat, real_cosines, lengths)
         stats.absorbed_fragments = len(spans) - len(absorbed)
         spans = absorbed
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)

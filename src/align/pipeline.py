@@ -117,7 +117,9 @@ class Pipeline:
             audit_gap = self.aligner_config.audit_skip_penalty
             if audit_gap < self.aligner_config.skip_penalty and self.flag_config.enabled & set(DROP_TYPES):
                 # sentences a translation dropped, looked for where a stricter gap cost leaves them out
-                strict = align_with(replace(self.aligner_config, skip_penalty=audit_gap), AlignStats())
+                # (a piece joins its pair there only where the length ratio agrees: ``fragments.py``)
+                audit = replace(self.aligner_config, skip_penalty=audit_gap, fragment_length_check=True)
+                strict = align_with(audit, AlignStats())
                 flags += drops_inside_pairs(doc, beads, strict, self.flag_config)
         for stage, seconds in timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
