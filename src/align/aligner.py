@@ -151,7 +151,7 @@ class AlignerConfig:
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
-    absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes the pair more alike
+    absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes it more alike (with refine)
     fragment_length_check: bool = False  # ... and only where the pair's length ratio gets closer to the document's
     length_cap: float = 0.5  # the squared deviation counts up to this (a bad ratio alone must not force skips)
     length_smoothing: float = 10.0  # characters added to both lengths (short lines vary most)
