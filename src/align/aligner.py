@@ -782,8 +782,7 @@ def align_vectors(
         )  # fmt: skip
         joined = join_crossed(spans, crossed, may_join)
         stats.crossed_borders = len(spans) - len(joined)
-        new = [span for span in joined if span not in known]
-        known.update(_joined_cosines(new, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)[0])
+        known.update(real_cosines([span for span in joined if span not in known]))
         spans = joined
     if refine and config.absorb_fragments:
         assert src_texts is not None and tgt_texts is not None

@@ -87,16 +87,20 @@ class Pipeline:
             vectors = self.encoder.encode(src_texts + tgt_texts) if src_texts or tgt_texts else np.zeros((0, 1))
         src_vecs, tgt_vecs = vectors[: len(src_texts)], vectors[len(src_texts) :]
 
+        src_lens = np.array([len(t) for t in src_texts], dtype=np.float64)
+        tgt_lens = np.array([len(t) for t in tgt_texts], dtype=np.float64)
+        src_breaks, tgt_breaks = content_breaks(src_ids), content_breaks(tgt_ids)
+
         def align_with(config: AlignerConfig, stats: AlignStats) -> list[Bead]:
             raw = align_vectors(
                 src_vecs,
                 tgt_vecs,
-                np.array([len(t) for t in src_texts], dtype=np.float64),
-                np.array([len(t) for t in tgt_texts], dtype=np.float64),
+                src_lens,
+                tgt_lens,
                 floor,
                 config,
-                content_breaks(src_ids),
-                content_breaks(tgt_ids),
+                src_breaks,
+                tgt_breaks,
                 src_texts=src_texts,
                 tgt_texts=tgt_texts,
                 # re-embedding plausible merges goes through the cache and counts as encoder work
