@@ -16,11 +16,19 @@ that change from a paired bootstrap (both outputs scored on the same resampled s
 between shared borders, as ``align eval --baseline`` does). Test documents are never read.
 
     python benchmarks/ablation.py [--sets dev,news,paragraphs] [--rows N,...] [--cache DIR]
+
+``--random N --seed S`` replaces the rows by N settings of the eight DP weights drawn
+together from ``SEARCH_RANGES`` (the rows above move one setting at a time); session 17's
+80 settings (seeds 1 and 2, 40 each) beat the defaults on neither dev nor paragraphs
+(docs/aligner_log.md).
+
+    python benchmarks/ablation.py --random 40 --seed 1 --cache DIR
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -70,6 +78,28 @@ ABLATIONS: dict[str, dict] = {
     # 14× the input in encoder work: on the two large sets that is hours, so dev only
     FULL_WINDOWS: {"refine_budget": 100.0, "refine_delta": 100.0},
 }
+
+# --random: the DP weights searched together, each drawn uniformly from its range around the default
+SEARCH_RANGES: dict[str, tuple[float, float]] = {
+    "pair_threshold": (0.005, 0.035),
+    "margin_weight": (0.97, 1.03),
+    "local_margin_weight": (0.6, 0.9),
+    "merge_penalty": (0.0, 0.02),
+    "length_weight": (0.1, 0.2),
+    "part_weight": (0.3, 0.8),
+    "skip_penalty": (0.045, 0.065),
+    "length_smoothing": (6.0, 15.0),
+}
+
+
+def random_rows(count: int, seed: int) -> list[tuple[str, dict]]:
+    """``count`` settings of every weight in ``SEARCH_RANGES`` at once, named by their values."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        change = {name: round(rng.uniform(low, high), 4) for name, (low, high) in SEARCH_RANGES.items()}
+        rows.append((", ".join(f"{name} {value:g}" for name, value in change.items()), change))
+    return rows
 
 
 @dataclass
@@ -154,7 +184,11 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs")
     parser.add_argument("--rows", default=None, help="comma-separated row numbers (0 = default, always run)")
     parser.add_argument("--cache", default=None, help="embedding cache directory to reuse (default: a fresh one)")
+    parser.add_argument("--random", type=int, default=0, metavar="N", help="N random settings of the DP weights")
+    parser.add_argument("--seed", type=int, default=1, help="seed of --random")
     args = parser.parse_args()
+    if args.random < 0 or (args.random and args.rows):
+        sys.exit("--random takes a count of 0 or more, and not together with --rows")
     sets = [name.strip() for name in args.sets.split(",") if name.strip()]
     unknown = [name for name in sets if name not in LOADERS]
     if unknown or not sets:
@@ -166,6 +200,8 @@ def main() -> None:
         except ValueError:
             sys.exit(f"--rows takes row numbers such as 1,3, not {args.rows!r}")
         rows = [row for number, row in enumerate(rows) if number in chosen]
+    if args.random:
+        rows = rows[:1] + random_rows(args.random, args.seed)
     print(f"command: python benchmarks/ablation.py {' '.join(sys.argv[1:])}\n")
     docs = {name: list(LOADERS[name]()) for name in sets}
     columns = [f"{name}: strict / lax F1 (Δ strict; 95% interval)" for name in sets]
