@@ -562,7 +562,7 @@ def _repeat_distances(
     """
     n = len(vecs)
     words = [" ".join(_WORD.findall(t.lower())) for t in texts] if texts is not None else None
-    numbers = [tuple(_NUMBER.findall(t)) for t in texts] if texts is not None else None
+    numbers = [Counter(_NUMBER.findall(t)) for t in texts] if texts is not None else None
     out = np.full(n, float(n + max_size + 1))
     for d in range(max_size - 1, 0, -1):  # nearest last, so it wins
         if d >= n:
@@ -572,7 +572,7 @@ def _repeat_distances(
         if words is not None and numbers is not None:
             for r in range(n - d):
                 short, long = (r, r + d) if len(words[r]) <= len(words[r + d]) else (r + d, r)
-                if numbers[short] != numbers[long] and Counter(numbers[short]) - Counter(numbers[long]):
+                if numbers[short] - numbers[long]:  # a number the longer line lacks
                     linked[r] = False
                 elif not linked[r]:
                     linked[r] = len(words[short]) >= _MIN_REPEAT_CHARS and words[short] in words[long]
