@@ -211,9 +211,14 @@ def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, cap
     assert json.loads(out)["test_beads"] == len(beads) + 20  # both documents, pooled
     (tmp_path / "dev.defr").write_text("\n".join(beads[:10] + ["[99]:[99]"]) + "\n", encoding="utf-8")
     args = ["eval", "--gold", str(tmp_path / "dev.defr"), "--gold", str(tmp_path / "short.defr"), "--test", str(batch)]
-    code, out, _ = run_main_output([*args, "--per-document"], capsys, monkeypatch)
+    code, out, stderr = run_main_output([*args, "--per-document"], capsys, monkeypatch)
     rows = [line for line in out.splitlines() if line.startswith("| dev.defr") or line.startswith("| short.defr")]
     assert code == 0 and rows[0].startswith("| dev.defr |")  # worst first
+    # a gold that reaches other segments than its document's output is named, and only that one
+    assert stderr.strip() == (
+        "align: warning: dev.defr: the gold's beads reach 100 source and 100 target segments, the output's 468 "
+        "and 554; is it the output for this document?"
+    )
     assert rows[1] == "| short.defr | 1.000 | 1.000 | 1.000 | 1.000 |"
     code, out, _ = run_main_output([*args, "--per-document", "--json"], capsys, monkeypatch)
     assert json.loads(out)["documents"]["short.defr"]["strict_f1"] == 1.0

@@ -267,6 +267,31 @@ def per_document(names: Sequence[str], gold_docs, test_docs) -> dict[str, Scores
     return scores
 
 
+def _sides_reached(beads: Sequence[GoldBead]) -> tuple[int, int]:
+    """Segments each side's beads reach: the highest id + 1 (a complete alignment: its segment counts)."""
+    src = max((i + 1 for bead in beads for i in bead[0]), default=0)
+    tgt = max((i + 1 for bead in beads for i in bead[1]), default=0)
+    return src, tgt
+
+
+def extent_mismatches(names: Sequence[str], gold_docs, test_docs) -> list[str]:
+    """One line per document whose output reaches other segments than its gold does.
+
+    Gold standards such as Text+Berg's put every segment of both sides in a bead, and so does
+    ``alignments.jsonl``: where the two reach different segments they are most likely not the
+    same document (a wrong file or doc_id), and its scores mean nothing.
+    """
+    lines = []
+    for name, (gold, test) in zip(names, _documents(gold_docs, test_docs), strict=True):
+        (gold_src, gold_tgt), (test_src, test_tgt) = _sides_reached(gold), _sides_reached(test)
+        if (gold_src, gold_tgt) != (test_src, test_tgt):
+            lines.append(
+                f"{name}: the gold's beads reach {gold_src} source and {gold_tgt} target segments, the "
+                f"output's {test_src} and {test_tgt}; is it the output for this document?"
+            )
+    return lines
+
+
 def format_per_document(scores: dict[str, Scores], digits: int = 3) -> str:
     """A markdown table of ``per_document``: one row per document, worst strict F1 first."""
     lines = ["| document | strict P | strict R | strict F1 | lax F1 |", "|---|---|---|---|---|"]
