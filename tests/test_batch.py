@@ -229,6 +229,10 @@ def test_duplicate_manifest_exits_2_before_loading_a_model(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "align: error: duplicate doc_id 'a'" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # bad usage leaves no empty output directory behind
+    (tmp_path / "mine").mkdir()  # ... but never removes one the user made
+    assert run_align("batch", str(manifest), "-o", str(tmp_path / "mine"), timeout=60).returncode == 2
+    assert (tmp_path / "mine").is_dir()
 
 
 # --- whole batches ------------------------------------------------------------------------
