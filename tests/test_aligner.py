@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from align import dp
@@ -345,7 +345,7 @@ def test_border_costs_read_the_same_from_both_ends(n: int, m: int, seed: int) ->
     src_lens, tgt_lens = rng.integers(5, 80, n).astype(float), rng.integers(5, 80, m).astype(float)
     config = AlignerConfig(border_weight=0.1, repeats=False)
     src_joins, tgt_joins = _sentence_joins(src_texts, None), _sentence_joins(tgt_texts, None)
-    assert src_joins.any() or tgt_joins.any() or n + m < 6
+    assume(src_joins.any() or tgt_joins.any())  # without a join there is no border cost to mirror
     lo, hi = _full_band(n, m)
     forward = _Problem(src, tgt, src_lens, tgt_lens, lo, hi, config, None, None, 0.5, None, None, src_joins, tgt_joins)
     mirrored = _Problem(
