@@ -191,6 +191,10 @@ def test_eval_gives_bootstrap_intervals_and_a_paired_comparison(tmp_path: Path, 
     assert "the output is higher in 100.0% of resamples" in out
     code, _, stderr = evaluate("--baseline", str(tmp_path / "worse.txt"), "--baseline", str(gold))
     assert code == 2 and "1 --gold files but 2 --baseline files" in stderr
+    (tmp_path / "other.txt").write_text("[0]:[0]\n[1]:[1]\n", encoding="utf-8")  # another document's output
+    code, _, stderr = evaluate("--baseline", str(tmp_path / "other.txt"), "--bootstrap", "10")
+    assert code == 0 and "the baseline's 2 and 2; is it the baseline for this document?" in stderr
+    assert "output's" not in stderr  # the output itself matches its gold
 
 
 def test_eval_matches_gold_files_to_the_documents_of_a_batch(tmp_path: Path, capsys, monkeypatch) -> None:

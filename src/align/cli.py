@@ -360,7 +360,10 @@ def evaluate_command(
     name_counts = Counter(p.name for p in gold_paths)
     names = [p.name if name_counts[p.name] == 1 else str(p) for p in gold_paths]
     documents = evaluate.per_document(names, gold_docs, test_docs) if per_document else None
-    for line in evaluate.extent_mismatches(names, gold_docs, test_docs):
+    mismatches = evaluate.extent_mismatches(names, gold_docs, test_docs)
+    if baseline_docs is not None:
+        mismatches += evaluate.extent_mismatches(names, gold_docs, baseline_docs, "baseline")
+    for line in mismatches:
         click.echo(f"align: warning: {line}", err=True)
     if as_json:
         report: dict = scores.to_dict()

@@ -274,7 +274,7 @@ def _sides_reached(beads: Sequence[GoldBead]) -> tuple[int, int]:
     return src, tgt
 
 
-def extent_mismatches(names: Sequence[str], gold_docs, test_docs) -> list[str]:
+def extent_mismatches(names: Sequence[str], gold_docs, test_docs, what: str = "output") -> list[str]:
     """One line per document whose output reaches other segments than its gold does.
 
     Gold standards such as Text+Berg's put every segment of both sides in a bead, and so does
@@ -287,7 +287,7 @@ def extent_mismatches(names: Sequence[str], gold_docs, test_docs) -> list[str]:
         if (gold_src, gold_tgt) != (test_src, test_tgt):
             lines.append(
                 f"{name}: the gold's beads reach {gold_src} source and {gold_tgt} target segments, the "
-                f"output's {test_src} and {test_tgt}; is it the output for this document?"
+                f"{what}'s {test_src} and {test_tgt}; is it the {what} for this document?"
             )
     return lines
 
