@@ -100,5 +100,5 @@ def test_to_tsv_escapes_tabs_and_newlines(pipeline, tmp_path: Path) -> None:
 
 
 def test_align_segments_rejects_a_string_instead_of_a_list(pipeline) -> None:
-    with pytest.raises(AlignError, match="list of strings"):
+    with pytest.raises(AlignError, match=r"not one string \(split running text with \[s.text for s in align.segment"):
         pipeline.align_segments("One sentence.", ["Ein Satz."])

@@ -155,7 +155,10 @@ class Pipeline:
         """Align two lists of pre-split segments (one segment per item, nothing re-split)."""
         for name, items in (("source", src_segments), ("target", tgt_segments)):
             if isinstance(items, str):
-                raise AlignError(f"{name} segments must be a list of strings, not one string")
+                raise AlignError(
+                    f"{name} segments must be a list of strings, not one string (split running text with "
+                    "[s.text for s in align.segment(text, lang)], or align files with align.align_file)"
+                )
             bad = [i for i, s in enumerate(items) if not isinstance(s, str) or "\n" in s]
             if bad:
                 raise AlignError(f"{name} segment {bad[0]} is not a one-line string")
