@@ -27,10 +27,10 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -655,16 +655,12 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
     def specs() -> Iterator[DocSpec]:
         return iter_documents(source, options.src_lang, options.tgt_lang)
 
-    created = not outdir.exists()
-    try:
-        parts_dir = _prepare_outdir(outdir, options)
-        total = validate_documents(specs(), parts_dir / ".ids.sqlite3")
-        if total == 0:
-            raise AlignError(f"{source}: lists no documents")
-    except AlignError:
-        if created:  # bad usage leaves no empty output directory behind
-            shutil.rmtree(outdir, ignore_errors=True)
-        raise
+    # the input is checked before OUTDIR is touched, so bad usage leaves no empty directory behind
+    with tempfile.TemporaryDirectory() as scratch:
+        total = validate_documents(specs(), Path(scratch) / "ids.sqlite3")
+    if total == 0:
+        raise AlignError(f"{source}: lists no documents")
+    parts_dir = _prepare_outdir(outdir, options)
     already = sum(1 for spec in specs() if part_paths(parts_dir, spec)[0].exists())
     todo = (spec for spec in specs() if not part_paths(parts_dir, spec)[0].exists())
     bar = stream.isatty() if options.progress_bar is None else options.progress_bar
