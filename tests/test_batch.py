@@ -289,7 +289,7 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
     first_de = "".join(r["tgt_text"] for r in records if r["doc_id"] == good[0])
     assert any(c in first_de for c in "äöüßÄÖÜ„“") and "\r" not in first_de
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
-    assert summary["documents"] == {"total": 7, "succeeded": 2, "failed": 5}
+    assert summary["documents"] == {"total": 7, "succeeded": 2, "failed": 5, "with_warnings": 0}
     assert summary["pairs"] == len(corpus)
 
     # TMX: well-formed despite \x01 and \x0c in the text; the originals are recorded
@@ -392,7 +392,7 @@ def test_kill_and_resume_gives_every_document_exactly_once(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
-    assert summary["documents"] == {"total": len(docs), "succeeded": len(docs), "failed": 0}
+    assert summary["documents"] == {"total": len(docs), "succeeded": len(docs), "failed": 0, "with_warnings": 0}
     assert summary["this_run"]["documents_resumed"] == done_at_kill
     assert summary["this_run"]["documents_processed"] == len(docs) - done_at_kill
 

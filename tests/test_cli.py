@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, run_main, run_main_output, shared
+from conftest import SEED, deen_document, run_main, run_main_output, shared
 
 
 def run_align(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -313,6 +313,38 @@ def test_language_codes_are_case_insensitive(tmp_path: Path, pair: tuple[str, st
     assert code == 0 and stderr == ""
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["languages"] == {"src": "en", "tgt": "de"} and summary["pairs"] == 2
+
+
+def test_swapped_languages_are_warned_about_in_run_and_batch(tmp_path: Path, capsys, monkeypatch) -> None:
+    # was: exit 0 and no word, with every target sentence flagged "untranslated"
+    en, de = deen_document(
+        "flores200_devtest_deen.tsv",
+        "https://en.wikinews.org/wiki/Toronto_team-led_research_on_Type_1_Diabetes_%27groundbreaking%27",
+    )
+    (tmp_path / "item.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    (tmp_path / "item.de").write_text("\n".join(de) + "\n", encoding="utf-8")
+    args = ["run", str(tmp_path / "item.en"), str(tmp_path / "item.de"), "--src-lang", "de", "--tgt-lang", "en"]
+    code, out, stderr = run_main_output([*args, "-o", str(tmp_path / "o"), "-q"], capsys, monkeypatch)
+    assert code == 0 and out == ""
+    [line] = stderr.splitlines()  # printed even with -q: the outputs are still written, and suspect
+    assert line.startswith("align: warning: ")
+    assert line.endswith("are the languages (or the files) the wrong way round?")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["warnings"] == [line.removeprefix("align: warning: ")]
+
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "doc_id\tsrc\ttgt\tsrc_lang\ttgt_lang\nright\titem.en\titem.de\ten\tde\nswapped\titem.en\titem.de\tde\ten\n",
+        encoding="utf-8",
+    )
+    code, out, stderr = run_main_output(["batch", str(manifest), "-o", str(tmp_path / "b"), "-q"], capsys, monkeypatch)
+    assert code == 0 and out == ""
+    assert stderr.startswith(f"align: warning: 1 document with warnings, all in {tmp_path / 'b'}/documents.jsonl; ")
+    assert "the first, swapped: " in stderr and stderr.count("\n") == 1
+    documents = [json.loads(x) for x in (tmp_path / "b" / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(d["doc_id"], len(d["warnings"])) for d in documents] == [("right", 0), ("swapped", 1)]
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["documents"]["with_warnings"] == 1 and summary["first_warning"]["doc_id"] == "swapped"
 
 
 def test_eval_reads_bom_files_and_refuses_undecodable_or_empty_ones(tmp_path: Path, capsys, monkeypatch) -> None:

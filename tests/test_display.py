@@ -11,7 +11,7 @@ import pytest
 
 from align.display import alignment_html, row_status
 from align.plot import FLAG_COLOUR, PATH_COLOUR, bead_boxes
-from conftest import SEED
+from conftest import SEED, deen_document
 
 matplotlib.use("Agg")
 
@@ -34,6 +34,17 @@ def test_one_row_per_bead_with_every_segment_visible(seed) -> None:
     for side in (seed.source, seed.target):
         for segment in side.segments:
             assert escape(segment.text) in html  # unaligned and non-content segments are shown too
+
+
+def test_language_warnings_stand_above_the_table(seed, pipeline, tmp_path) -> None:
+    assert "<b>warning</b>" not in seed._repr_html_()
+    en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
+    (tmp_path / "a.en").write_text("\n".join(en), encoding="utf-8")
+    (tmp_path / "a.de").write_text("\n".join(de), encoding="utf-8")
+    swapped = pipeline.align_file(tmp_path / "a.en", tmp_path / "a.de", src_lang="de", tgt_lang="en")
+    [warning] = swapped.document.warnings
+    html = swapped._repr_html_()
+    assert f"<b>warning</b>: {escape(warning)}</p>" in html and html.index("warning") < html.index("<table")
 
 
 def test_pairs_sit_side_by_side(seed) -> None:

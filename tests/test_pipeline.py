@@ -16,7 +16,7 @@ from align import AlignError, Kind, Segment, Side
 from align.aligner import align_vectors
 from align.model import Bead
 from align.pipeline import content_breaks, mark_coverage, merge_non_content
-from conftest import shared
+from conftest import deen_document, shared
 
 
 def _side(kinds: list[Kind]) -> Side:
@@ -97,6 +97,19 @@ def test_to_tsv_escapes_tabs_and_newlines(pipeline, tmp_path: Path) -> None:
     assert all(row.count("\t") == rows[0].count("\t") for row in rows)
     table = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     assert list(table["src"]) == ["The first\\tsentence has a tab.", en[1], "Back\\\\slash here."]
+
+
+def test_align_segments_warns_about_swapped_languages_and_lowercases_codes(pipeline) -> None:
+    en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
+    right = pipeline.align_segments(en, de, src_lang="EN", tgt_lang="DE")
+    assert (right.source.lang, right.target.lang) == ("en", "de") and right.document.warnings == []
+    swapped = pipeline.align_segments(en, de, src_lang="de", tgt_lang="en")
+    assert swapped.document.warnings == [
+        "the source reads as en and the target as de, but the source is taken as de and the target as en: "
+        "are the languages (or the files) the wrong way round?"
+    ]
+    assert swapped.summary()["warnings"] == swapped.document.warnings
+    assert pipeline.align_segments(en, de).document.warnings == []  # "src"/"tgt": no languages to check
 
 
 def test_align_segments_rejects_a_string_instead_of_a_list(pipeline) -> None:

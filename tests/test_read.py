@@ -9,7 +9,7 @@ import pytest
 from align import read
 from align.errors import AlignError
 from align.read import doc_id_for, load_document, read_text, split_languages
-from conftest import SEED, shared
+from conftest import SEED, deen_document, shared
 
 
 def test_seed_english_block_is_source_german_block_is_target() -> None:
@@ -89,3 +89,59 @@ def test_two_files_presegmented_keep_line_numbers_as_ids() -> None:
 )
 def test_doc_id_drops_language_suffix(name: str, expected: str) -> None:
     assert doc_id_for(name) == expected
+
+
+FLORES_DOC = "https://en.wikinews.org/wiki/Toronto_team-led_research_on_Type_1_Diabetes_%27groundbreaking%27"
+
+
+@pytest.fixture
+def news_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """A real three-sentence news item (FLORES-200): English and its German translation."""
+    en, de = deen_document("flores200_devtest_deen.tsv", FLORES_DOC)
+    (tmp_path / "item.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    (tmp_path / "item.de").write_text("\n".join(de) + "\n", encoding="utf-8")
+    return tmp_path / "item.en", tmp_path / "item.de"
+
+
+def test_languages_given_the_right_way_round_raise_no_warning(news_pair: tuple[Path, Path]) -> None:
+    assert load_document(*news_pair, src_lang="en", tgt_lang="de").warnings == []
+    assert load_document(*news_pair).warnings == []  # detected
+
+
+def test_swapped_languages_are_named(news_pair: tuple[Path, Path]) -> None:
+    # was: silently aligned, then every target sentence flagged "untranslated" and German
+    # nouns reported as names missing from the source
+    en, de = news_pair
+    doc = load_document(en, de, src_lang="de", tgt_lang="en")
+    assert (doc.source.lang, doc.target.lang) == ("de", "en")  # the user's word stands
+    assert doc.warnings == [
+        f"{en} reads as en and {de} as de, but the source is taken as de and the target as en: "
+        "are the languages (or the files) the wrong way round?"
+    ]
+
+
+def test_a_target_in_the_source_language_is_named(news_pair: tuple[Path, Path]) -> None:
+    en, _ = news_pair
+    [warning] = load_document(en, en, src_lang="en", tgt_lang="de").warnings
+    assert warning.startswith(f"{en} reads as en, the source's language, not de: an untranslated copy")
+    [warning] = load_document(news_pair[1], news_pair[1], src_lang="en", tgt_lang="de").warnings
+    assert "reads as de, the target's language, not en" in warning
+
+
+def test_two_files_of_one_language_are_named(news_pair: tuple[Path, Path]) -> None:
+    de = news_pair[1]
+    assert load_document(de, de).warnings == [
+        f"{de} and {de} are both taken as de: is {de} the translation? "
+        "(set --src-lang and --tgt-lang if the detection is wrong)"
+    ]
+
+
+def test_a_short_file_proves_no_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # hashtags, URLs and names read as anything: this line (a real WMT24 post, kept in English
+    # by its German translator) reads as German with confidence .96
+    tags = "#TeaganAir #pilot #flying #pa28 #PilotTraining\n"
+    (tmp_path / "post.en").write_text(tags, encoding="utf-8")
+    (tmp_path / "post.de").write_text(tags, encoding="utf-8")
+    assert load_document(tmp_path / "post.en", tmp_path / "post.de", src_lang="en", tgt_lang="de").warnings == []
+    monkeypatch.setattr(read, "MIN_SAMPLE_LETTERS", 10)  # the guard is what keeps it quiet
+    assert load_document(tmp_path / "post.en", tmp_path / "post.de", src_lang="en", tgt_lang="de").warnings

@@ -790,6 +790,7 @@ def merge_parts(
         "pairs": 0,
         "uncovered_segments": 0,
     }
+    first_warning: dict[str, str] | None = None  # named on the command line; the rest are in documents.jsonl
     with ExitStack() as stack:
         out = _Outputs(outdir, stack)
         alignments, corpus, documents, errors = (
@@ -813,6 +814,9 @@ def merge_parts(
                 continue
             totals["documents"]["succeeded"] += 1
             summary = _read_summary(part_path)
+            if summary.get("warnings"):  # parts written before warnings existed have none
+                totals["documents"]["with_warnings"] += 1
+                first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
             documents.write(json_line(summary))
             src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
             _add_totals(totals, summary)
@@ -841,7 +845,9 @@ def merge_parts(
             "total": documents_count["succeeded"] + documents_count["failed"],
             "succeeded": documents_count["succeeded"],
             "failed": documents_count["failed"],
+            "with_warnings": documents_count["with_warnings"],
         },
+        "first_warning": first_warning,
         "language_pairs": {f"{s}-{t}": n for (s, t), n in sorted(language_pairs.items())},
         "segments": dict(totals["segments"]),
         "content_segments": dict(totals["content_segments"]),

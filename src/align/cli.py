@@ -120,7 +120,7 @@ def build_settings(
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Embedding cache directory.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @max_segment_chars_option
 @settings_options
 def run(
@@ -166,6 +166,8 @@ def run(
         summary = write_run(alignment, outdir, run_info, started=started)
     finally:
         pipeline.close()
+    for line in alignment.document.warnings:
+        click.echo(f"align: warning: {line}", err=True)
     if not quiet:
         _report(alignment, summary, outdir)
 
@@ -243,7 +245,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal; else log lines)."
 )
 @click.option("--log-interval", default=10.0, show_default=True, help="Seconds between progress log lines.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @settings_options
 def batch(
     manifest: Path,
@@ -310,6 +312,14 @@ def batch(
         )
         if report.failed:
             click.echo(f"failed documents and reasons: {outdir}/errors.tsv", err=True)
+    first_warning = report.summary["first_warning"]
+    if first_warning:
+        count = report.summary["documents"]["with_warnings"]
+        click.echo(
+            f"align: warning: {count} document{'s' if count > 1 else ''} with warnings, all in "
+            f"{outdir}/documents.jsonl; the first, {first_warning['doc_id']}: {first_warning['warning']}",
+            err=True,
+        )
     if report.failed:
         sys.exit(1)
 

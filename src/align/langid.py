@@ -23,6 +23,11 @@ def to_language(code: str) -> Language:
         raise AlignError(f"unknown language code {code!r}; use an ISO 639-1 code such as 'en' or 'de'") from None
 
 
+def is_known(code: str) -> bool:
+    """Whether code is an ISO 639-1 code Lingua knows ("src"/"tgt" placeholders are not)."""
+    return hasattr(IsoCode639_1, code.upper()) and len(code) == 2
+
+
 @lru_cache(maxsize=8)
 def _detector(codes: tuple[str, ...]) -> LanguageDetector:
     languages = [to_language(c) for c in codes]

@@ -76,6 +76,9 @@ class Document:
     doc_id: str
     source: Side
     target: Side
+    # what the reader noticed about the input that the user should check (e.g. a file
+    # that reads as the other side's language); reported, never fatal
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

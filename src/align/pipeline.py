@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import langid
 from .aligner import AlignerConfig, AlignStats, align_vectors
 from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
 from .errors import AlignError
 from .flags import DROP_TYPES, FlagConfig, detect, drops_inside_pairs
 from .model import Alignment, Bead, Document, Side
-from .read import load_document
+from .read import language_warnings, load_document
 from .segment import presegmented
 
 
@@ -164,12 +165,13 @@ class Pipeline:
                 raise AlignError(f"{name} segment {bad[0]} is not a one-line string")
         # the final "\n" terminates the last line, so a trailing empty segment survives
         src_text, tgt_text = "\n".join(src_segments) + "\n", "\n".join(tgt_segments) + "\n"
-        doc = Document(
-            doc_id,
-            Side(src_lang, src_text, presegmented(src_text) if src_segments else []),
-            Side(tgt_lang, tgt_text, presegmented(tgt_text) if tgt_segments else []),
-        )
-        return self.align_document(doc)
+        known = langid.is_known(src_lang) and langid.is_known(tgt_lang)  # not the "src"/"tgt" placeholders
+        if known:  # "DE" → "de", as on the command line
+            src_lang, tgt_lang = src_lang.lower(), tgt_lang.lower()
+        source = Side(src_lang, src_text, presegmented(src_text) if src_segments else [])
+        target = Side(tgt_lang, tgt_text, presegmented(tgt_text) if tgt_segments else [])
+        warnings = language_warnings(source, target) if known else []
+        return self.align_document(Document(doc_id, source, target, warnings))
 
     def close(self) -> None:
         self.encoder.close()

@@ -216,6 +216,64 @@ def detect_file_language(text: str, given: str | None) -> str:
     return lang or "en"
 
 
+LANGUAGE_SAMPLE_CHARS = 2000  # Lingua is sure of a language long before this
+MIN_SAMPLE_LETTERS = 40  # below this (a title, a list of names) a language check proves nothing
+LANGUAGE_CHECK_CONFIDENCE = 0.9
+
+
+def _language_sample(side: Side) -> str:
+    """Content sentences spread over the whole side, up to LANGUAGE_SAMPLE_CHARS.
+
+    Spread rather than the opening lines, which may be a title page or a quote."""
+    texts = [s.text for s in side.segments if s.is_content]
+    total = sum(len(t) + 1 for t in texts)
+    step = max(1, round(total / LANGUAGE_SAMPLE_CHARS))
+    sample = " ".join(texts[::step])
+    return sample[:LANGUAGE_SAMPLE_CHARS]
+
+
+def _reads_as(side: Side, candidates: tuple[str, str]) -> str | None:
+    """Which of the two languages the side's text is in, where Lingua is sure; else None."""
+    sample = _language_sample(side)
+    if sum(c.isalpha() for c in sample) < MIN_SAMPLE_LETTERS:
+        return None
+    lang, confidence = langid.detect(sample, candidates)
+    return lang if confidence >= LANGUAGE_CHECK_CONFIDENCE else None
+
+
+def language_warnings(source: Side, target: Side) -> list[str]:
+    """Warnings where a file of a two-file document reads as the other side's language.
+
+    Swapped --src-lang/--tgt-lang (or manifest columns) still align, since the model is
+    multilingual, but every target sentence is then flagged untranslated and the
+    sentence splitter and name checks follow the wrong language; a target in the
+    source's language is an untranslated copy, which the flags report segment by segment.
+    """
+    src_name, tgt_name = source.path or "the source", target.path or "the target"
+    src, tgt = source.lang.lower(), target.lang.lower()
+    if src == tgt:
+        return [
+            f"{src_name} and {tgt_name} are both taken as {src}: is {tgt_name} the translation? "
+            "(set --src-lang and --tgt-lang if the detection is wrong)"
+        ]
+    src_reads, tgt_reads = _reads_as(source, (src, tgt)), _reads_as(target, (src, tgt))
+    if src_reads == tgt and tgt_reads == src:
+        return [
+            f"{src_name} reads as {tgt} and {tgt_name} as {src}, but the source is taken as {src} and the "
+            f"target as {tgt}: are the languages (or the files) the wrong way round?"
+        ]
+    if tgt_reads == src:
+        return [
+            f"{tgt_name} reads as {src}, the source's language, not {tgt}: an untranslated copy, or a wrong --tgt-lang?"
+        ]
+    if src_reads == tgt:
+        return [
+            f"{src_name} reads as {tgt}, the target's language, not {src}: a wrong --src-lang, or the "
+            "translation given twice?"
+        ]
+    return []
+
+
 def load_document(
     path: str | Path,
     path2: str | Path | None = None,
@@ -248,4 +306,6 @@ def load_document(
     for side, p in ((source, path), (target, path2 or path)):
         if not any(seg.is_content for seg in side.segments):
             raise AlignError(f"{p}: no sentences to align on the {side.lang} side")
-    return Document(doc_id, source, target)
+    # a mixed file's two blocks were told apart by their languages, line by line
+    warnings = language_warnings(source, target) if path2 is not None else []
+    return Document(doc_id, source, target, warnings)
