@@ -42,7 +42,7 @@ def test_language_warnings_stand_above_the_table(seed, pipeline, tmp_path) -> No
     (tmp_path / "a.en").write_text("\n".join(en), encoding="utf-8")
     (tmp_path / "a.de").write_text("\n".join(de), encoding="utf-8")
     swapped = pipeline.align_file(tmp_path / "a.en", tmp_path / "a.de", src_lang="de", tgt_lang="en")
-    [warning] = swapped.document.warnings
+    [warning] = swapped.warnings
     html = swapped._repr_html_()
     assert f"<b>warning</b>: {escape(warning)}</p>" in html and html.index("warning") < html.index("<table")
 

@@ -102,14 +102,28 @@ def test_to_tsv_escapes_tabs_and_newlines(pipeline, tmp_path: Path) -> None:
 def test_align_segments_warns_about_swapped_languages_and_lowercases_codes(pipeline) -> None:
     en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
     right = pipeline.align_segments(en, de, src_lang="EN", tgt_lang="DE")
-    assert (right.source.lang, right.target.lang) == ("en", "de") and right.document.warnings == []
+    assert (right.source.lang, right.target.lang) == ("en", "de") and right.warnings == []
     swapped = pipeline.align_segments(en, de, src_lang="de", tgt_lang="en")
-    assert swapped.document.warnings == [
+    assert swapped.warnings == [
         "the source reads as en and the target as de, but the source is taken as de and the target as en: "
         "are the languages (or the files) the wrong way round?"
     ]
-    assert swapped.summary()["warnings"] == swapped.document.warnings
-    assert pipeline.align_segments(en, de).document.warnings == []  # "src"/"tgt": no languages to check
+    assert swapped.summary()["warnings"] == swapped.warnings
+    assert pipeline.align_segments(en, de).warnings == []  # "src"/"tgt": no languages to check
+
+
+def test_two_unrelated_documents_are_named_and_an_excerpt_is_not(pipeline) -> None:
+    # a wrong manifest row: one article's English with another article's German
+    en, de = deen_document("wmt20_newstest2020_ende.tsv", "guardian.260695")
+    _, other_de = deen_document("wmt20_newstest2020_ende.tsv", "aj-english.8643")
+    unrelated = pipeline.align_segments(en, other_de, src_lang="en", tgt_lang="de")
+    [warning] = unrelated.warnings
+    assert warning.startswith("the two sides do not look like translations of each other: ")
+    assert f" of {len(en)} source and " in warning and warning.endswith("not know one of the languages?")
+    assert unrelated.summary()["warnings"] == [warning]
+    assert pipeline.align_segments(en, de, src_lang="en", tgt_lang="de").warnings == []
+    assert pipeline.align_segments(en, de[:3], src_lang="en", tgt_lang="de").warnings == []  # an excerpt
+    assert pipeline.align_segments(en[:2], other_de[:2], src_lang="en", tgt_lang="de").warnings == []  # too short
 
 
 def test_align_segments_rejects_a_string_instead_of_a_list(pipeline) -> None:

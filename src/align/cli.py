@@ -166,7 +166,7 @@ def run(
         summary = write_run(alignment, outdir, run_info, started=started)
     finally:
         pipeline.close()
-    for line in alignment.document.warnings:
+    for line in alignment.warnings:
         click.echo(f"align: warning: {line}", err=True)
     if not quiet:
         _report(alignment, summary, outdir)

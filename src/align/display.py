@@ -70,7 +70,7 @@ def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEA
         f"segments, {pairs} pairs, {len(alignment.flags)} flags ({flagged} flagged beads) — "
         f"model {escape(alignment.model)}</p>"
     )
-    for warning in alignment.document.warnings:
+    for warning in alignment.warnings:
         header += f'<p style="color:#a33"><b>warning</b>: {escape(warning)}</p>'
     document_flags = [f for f in alignment.flags if f.segment_id is None]
     if document_flags:

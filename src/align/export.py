@@ -143,7 +143,7 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
     return {
         "doc_id": alignment.doc_id,
         "languages": {"src": alignment.source.lang, "tgt": alignment.target.lang},
-        "warnings": list(alignment.document.warnings),
+        "warnings": list(alignment.warnings),
         "segments": {"src": len(alignment.source), "tgt": len(alignment.target)},
         "content_segments": {"src": len(alignment.src_content_ids), "tgt": len(alignment.tgt_content_ids)},
         "beads": dict(Counter(b.type for b in alignment.beads)),

@@ -153,6 +153,9 @@ class Alignment:
     tgt_content_ids: list[int]
     timings: dict[str, float] = field(default_factory=dict)
     encoder_work: dict[str, int] = field(default_factory=dict)
+    # the document's input warnings, then what the alignment itself says is suspect
+    # (two sides that do not look like translations of each other)
+    warnings: list[str] = field(default_factory=list)
 
     @cached_property
     def similarity(self) -> np.ndarray:
