@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import SEED, deen_document, run_main, run_main_output, shared
@@ -115,11 +118,15 @@ def test_aligner_settings_reach_the_aligner_and_are_recorded(tmp_path: Path) -> 
         return records, json.loads((out / "summary.json").read_text(encoding="utf-8"))["settings"]
 
     default, settings = beads()
-    assert settings == {"aligner": {}, "flags": {}}
+    assert settings == {"aligner": {}, "flags": {}, "corpus": {}}
     assert any(len(r["src_ids"]) > 1 or len(r["tgt_ids"]) > 1 for r in default)
     one_to_one, settings = beads("--max-merge", "1", "--no-flag", "name_mismatch")
     assert all(len(r["src_ids"]) <= 1 and len(r["tgt_ids"]) <= 1 for r in one_to_one)
-    assert settings == {"aligner": {"shapes": [[1, 1], [1, 0], [0, 1]]}, "flags": {"off": ["name_mismatch"]}}
+    assert settings == {
+        "aligner": {"shapes": [[1, 1], [1, 0], [0, 1]]},
+        "flags": {"off": ["name_mismatch"]},
+        "corpus": {},
+    }
     # a pair must beat chance by .9 cosine: nothing does, so nothing is paired (and nothing lost)
     unpaired, settings = beads("--aligner", "pair_threshold=0.9")
     assert not any(r["src_ids"] and r["tgt_ids"] for r in unpaired)
@@ -315,36 +322,93 @@ def test_language_codes_are_case_insensitive(tmp_path: Path, pair: tuple[str, st
     assert summary["languages"] == {"src": "en", "tgt": "de"} and summary["pairs"] == 2
 
 
-def test_swapped_languages_are_warned_about_in_run_and_batch(tmp_path: Path, capsys, monkeypatch) -> None:
-    # was: exit 0 and no word, with every target sentence flagged "untranslated"
+@pytest.fixture
+def news_item(tmp_path: Path) -> Path:
+    """A real three-sentence news item (FLORES-200) as item.en / item.de, and a batch manifest
+    listing it twice: with the right languages ("right") and with them swapped ("swapped")."""
     en, de = deen_document(
         "flores200_devtest_deen.tsv",
         "https://en.wikinews.org/wiki/Toronto_team-led_research_on_Type_1_Diabetes_%27groundbreaking%27",
     )
     (tmp_path / "item.en").write_text("\n".join(en) + "\n", encoding="utf-8")
     (tmp_path / "item.de").write_text("\n".join(de) + "\n", encoding="utf-8")
-    args = ["run", str(tmp_path / "item.en"), str(tmp_path / "item.de"), "--src-lang", "de", "--tgt-lang", "en"]
-    code, out, stderr = run_main_output([*args, "-o", str(tmp_path / "o"), "-q"], capsys, monkeypatch)
+    (tmp_path / "manifest.tsv").write_text(
+        "doc_id\tsrc\ttgt\tsrc_lang\ttgt_lang\nright\titem.en\titem.de\ten\tde\nswapped\titem.en\titem.de\tde\ten\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_swapped_languages_are_warned_about_in_run_and_batch(news_item: Path, capsys, monkeypatch) -> None:
+    # was: exit 0 and no word, with every target sentence flagged "untranslated"
+    args = ["run", str(news_item / "item.en"), str(news_item / "item.de"), "--src-lang", "de", "--tgt-lang", "en"]
+    code, out, stderr = run_main_output([*args, "-o", str(news_item / "o"), "-q"], capsys, monkeypatch)
     assert code == 0 and out == ""
     [line] = stderr.splitlines()  # printed even with -q: the outputs are still written, and suspect
     assert line.startswith("align: warning: ")
     assert line.endswith("are the languages (or the files) the wrong way round?")
-    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((news_item / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["warnings"] == [line.removeprefix("align: warning: ")]
 
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(
-        "doc_id\tsrc\ttgt\tsrc_lang\ttgt_lang\nright\titem.en\titem.de\ten\tde\nswapped\titem.en\titem.de\tde\ten\n",
-        encoding="utf-8",
-    )
-    code, out, stderr = run_main_output(["batch", str(manifest), "-o", str(tmp_path / "b"), "-q"], capsys, monkeypatch)
+    batch = ["batch", str(news_item / "manifest.tsv"), "-o", str(news_item / "b"), "-q"]
+    code, out, stderr = run_main_output(batch, capsys, monkeypatch)
     assert code == 0 and out == ""
-    assert stderr.startswith(f"align: warning: 1 document with warnings, all in {tmp_path / 'b'}/documents.jsonl; ")
+    assert stderr.startswith(f"align: warning: 1 document with warnings, all in {news_item / 'b'}/documents.jsonl; ")
     assert "the first, swapped: " in stderr and stderr.count("\n") == 1
-    documents = [json.loads(x) for x in (tmp_path / "b" / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    documents = read_jsonl(news_item / "b" / "documents.jsonl")
     assert [(d["doc_id"], len(d["warnings"])) for d in documents] == [("right", 0), ("swapped", 1)]
-    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((news_item / "b" / "summary.json").read_text(encoding="utf-8"))
     assert summary["documents"]["with_warnings"] == 1 and summary["first_warning"]["doc_id"] == "swapped"
+
+
+def test_corpus_filters_leave_pairs_out_of_the_exports_not_out_of_alignments(
+    news_item: Path, capsys, monkeypatch
+) -> None:
+    run = ["run", str(news_item / "item.en"), str(news_item / "item.de"), "-q"]
+    assert run_main_output([*run, "-o", str(news_item / "all")], capsys, monkeypatch)[0] == 0
+    scores = sorted(r["score"] for r in read_jsonl(news_item / "all" / "alignments.jsonl") if r["type"] == "1-1")
+    assert len(scores) == 3 and scores[0] < scores[1]
+    args = [*run, "-o", str(news_item / "min"), "--min-score", str(scores[1])]
+    assert run_main_output(args, capsys, monkeypatch)[0] == 0
+    kept = pd.read_csv(news_item / "min" / "corpus.tsv", sep="\t", quoting=csv.QUOTE_NONE)
+    assert sorted(kept["score"]) == scores[1:]  # the weakest pair is left out …
+    assert len(read_jsonl(news_item / "min" / "alignments.jsonl")) == 3  # … of the corpus only
+    summary = json.loads((news_item / "min" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["corpus"] == {"pairs": 2, "left_out": {"score": 1}}
+    assert summary["settings"]["corpus"] == {"min_score": scores[1]}
+
+    # a batch: every export leaves the warned (swapped) document out; alignments.jsonl keeps it
+    outdir = news_item / "b"
+    batch = ["batch", str(news_item / "manifest.tsv"), "-o", str(outdir), "-q", "--formats", "tsv,tmx,moses,jsonl"]
+    code, _, _ = run_main_output([*batch, "--drop-warned"], capsys, monkeypatch)
+    assert code == 0
+    assert {r["doc_id"] for r in read_jsonl(outdir / "alignments.jsonl")} == {"right", "swapped"}
+    corpus = pd.read_csv(outdir / "corpus.tsv", sep="\t", quoting=csv.QUOTE_NONE)
+    assert list(corpus["doc_id"]) == ["right"] * 3
+    assert len(ET.parse(outdir / "corpus.tmx").getroot().findall("body/tu")) == 3
+    assert (outdir / "corpus.en-de.en").read_text(encoding="utf-8").count("\n") == 3  # two language pairs
+    assert len(read_jsonl(outdir / "pairs.jsonl")) == 3
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["corpus"] == {"pairs": 3, "left_out": {"warned_document": 3}}
+
+    # the filter applies when the parts are merged: a rerun may change it (nothing is realigned)
+    code, _, _ = run_main_output([*batch, "--drop-flagged", "untranslated"], capsys, monkeypatch)
+    assert code == 0
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    assert summary["this_run"]["documents_resumed"] == 2
+    untranslated = sum(
+        any(f["type"] == "untranslated" for f in r["flags"])
+        for r in read_jsonl(outdir / "alignments.jsonl")
+        if r["src_ids"] and r["tgt_ids"]
+    )
+    assert untranslated == 3  # the swapped document's every pair: German "not English"
+    assert summary["corpus"] == {"pairs": 3, "left_out": {"flag": 3}}
+    code, stderr = run_main([*batch, "--drop-flagged", "typo"], capsys, monkeypatch)
+    assert code == 2 and "unknown flag type 'typo'" in stderr
 
 
 def test_eval_reads_bom_files_and_refuses_undecodable_or_empty_ones(tmp_path: Path, capsys, monkeypatch) -> None:

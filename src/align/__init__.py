@@ -8,6 +8,7 @@ and find where the translation is broken.
 
 from .aligner import AlignerConfig
 from .errors import AlignError
+from .export import CorpusFilter
 from .flags import FlagConfig
 from .model import Alignment, Bead, Document, Flag, Kind, Segment, Side
 from .pipeline import Pipeline, align, align_file
@@ -21,6 +22,7 @@ __all__ = [
     "AlignerConfig",
     "Alignment",
     "Bead",
+    "CorpusFilter",
     "Document",
     "Flag",
     "FlagConfig",

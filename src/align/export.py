@@ -26,12 +26,13 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import AlignError
-from .flags import summarize
+from .flags import FLAG_TYPES, summarize
 from .model import Alignment
 
 TSV_COLUMNS = ("doc_id", "src", "tgt", "score", "type", "flags")
@@ -117,24 +118,96 @@ def tsv_row(record: Mapping[str, Any]) -> str | None:
     return "\t".join(escape_tsv(c) for c in cells) + "\n"
 
 
+ANY_FLAG = "any"
+
+
+@dataclass(frozen=True)
+class CorpusFilter:
+    """Which pairs the corpus exports (corpus.tsv, TMX, Moses, pairs.jsonl) leave out.
+
+    ``alignments.jsonl`` always keeps every bead: the filter shapes a training corpus, not
+    the record of what was aligned. The default leaves nothing out.
+    """
+
+    min_score: float | None = None  # pairs scoring below this (0 = chance, 1 = identical)
+    drop_flags: frozenset[str] = field(default_factory=frozenset)  # flag types, or "any"
+    drop_warned: bool = False  # every pair of a document with warnings
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drop_flags", frozenset(self.drop_flags))
+        unknown = sorted(self.drop_flags - set(FLAG_TYPES) - {ANY_FLAG})
+        if unknown:
+            raise AlignError(f"unknown flag type {unknown[0]!r}; known types: {', '.join(FLAG_TYPES)}, or {ANY_FLAG}")
+
+    def reason_to_leave_out(self, record: Mapping[str, Any], warned_document: bool) -> str | None:
+        """Why a pair's record stays out of the corpus ("warned_document", "score", "flag"); None keeps it."""
+        if self.drop_warned and warned_document:
+            return "warned_document"
+        if self.min_score is not None and record["score"] < self.min_score:
+            return "score"
+        types = {f["type"] for f in record["flags"]}
+        if types and (ANY_FLAG in self.drop_flags or types & self.drop_flags):
+            return "flag"
+        return None
+
+    def changed(self) -> dict[str, object]:
+        """The settings that differ from the default (recorded with every result)."""
+        out: dict[str, object] = {}
+        if self.min_score is not None:
+            out["min_score"] = self.min_score
+        if self.drop_flags:
+            out["drop_flags"] = sorted(self.drop_flags)
+        if self.drop_warned:
+            out["drop_warned"] = True
+        return out
+
+
+class CorpusCount:
+    """Pairs written to the corpus exports and pairs left out, by reason (for summary.json)."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.left_out: Counter[str] = Counter()
+
+    def keeps(self, corpus_filter: CorpusFilter, record: Mapping[str, Any], warned_document: bool) -> bool:
+        reason = corpus_filter.reason_to_leave_out(record, warned_document)
+        if reason is None:
+            self.written += 1
+        else:
+            self.left_out[reason] += 1
+        return reason is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pairs": self.written, "left_out": dict(sorted(self.left_out.items()))}
+
+
 def tsv_header() -> str:
     return "\t".join(TSV_COLUMNS) + "\n"
 
 
-def tsv_rows(alignment: Alignment) -> Iterable[str]:
+def tsv_rows(
+    alignment: Alignment, corpus_filter: CorpusFilter | None = None, count: CorpusCount | None = None
+) -> Iterable[str]:
+    corpus_filter, count = corpus_filter or CorpusFilter(), count or CorpusCount()
+    warned = bool(alignment.warnings)
     for record in bead_records(alignment):
         row = tsv_row(record)
-        if row is not None:
+        if row is not None and count.keeps(corpus_filter, record, warned):
             yield row
 
 
-def write_tsv(alignments: Iterable[Alignment], path: str | Path) -> None:
-    """The parallel corpus: a header row, then one row per bead that has both sides."""
+def write_tsv(
+    alignments: Iterable[Alignment],
+    path: str | Path,
+    corpus_filter: CorpusFilter | None = None,
+    count: CorpusCount | None = None,
+) -> None:
+    """The parallel corpus: a header row, then one row per bead that has both sides (and passes the filter)."""
 
     def lines() -> Iterable[str]:
         yield tsv_header()
         for alignment in alignments:
-            yield from tsv_rows(alignment)
+            yield from tsv_rows(alignment, corpus_filter, count)
 
     _atomic_write(path, lines())
 
@@ -158,7 +231,11 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
 
 
 def write_run(
-    alignment: Alignment, outdir: str | Path, run_info: dict[str, Any], started: float | None = None
+    alignment: Alignment,
+    outdir: str | Path,
+    run_info: dict[str, Any],
+    started: float | None = None,
+    corpus_filter: CorpusFilter | None = None,
 ) -> dict[str, Any]:
     """Write alignments.jsonl, corpus.tsv and summary.json for one document.
 
@@ -167,15 +244,16 @@ def write_run(
     """
     export_start = time.perf_counter()
     out = Path(outdir)
+    count = CorpusCount()
     try:  # a parent that is a file, a read-only or full disk: the user's to fix, said in one line
         out.mkdir(parents=True, exist_ok=True)
         write_jsonl([alignment], out / "alignments.jsonl")
-        write_tsv([alignment], out / "corpus.tsv")
+        write_tsv([alignment], out / "corpus.tsv", corpus_filter, count)
         seconds = run_info.setdefault("seconds", {})
         seconds["export"] = round(time.perf_counter() - export_start, 4)
         if started is not None:
             seconds["total"] = round(time.perf_counter() - started, 4)
-        summary = document_summary(alignment) | run_info
+        summary = document_summary(alignment) | {"corpus": count.to_dict()} | run_info
         _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     except OSError as e:
         raise AlignError(f"{out}: cannot write the outputs ({e.strerror or e})") from None

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from .export import CorpusFilter
+
 
 class Kind(StrEnum):
     """What a segment is. Only content kinds take part in alignment."""
@@ -195,10 +197,11 @@ class Alignment:
 
         return pd.DataFrame(self.to_records())
 
-    def to_tsv(self, path: str | Path) -> None:
+    def to_tsv(self, path: str | Path, corpus_filter: CorpusFilter | None = None) -> None:
+        """The corpus.tsv of this document; ``corpus_filter`` leaves pairs out as ``--min-score`` etc. do."""
         from .export import write_tsv
 
-        write_tsv([self], path)
+        write_tsv([self], path, corpus_filter)
 
     def to_jsonl(self, path: str | Path) -> None:
         from .export import write_jsonl
