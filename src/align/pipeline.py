@@ -179,7 +179,7 @@ class Pipeline:
 
 
 # Two sides are translations of each other when most sentences of at least one side (the
-# shorter one of an excerpt) are in pairs clearly above chance. benchmarks/unrelated.py
+# shorter one of an excerpt) are in pairs clearly above chance. benchmarks/input_warnings.py
 # measures that share on German–English news: at least .89 in real translations (.75 damaged,
 # .5 with a third of the target alone; WMT24 paragraphs .71), below .4 for 192 of 195
 # pairings of one document with another's translation.
