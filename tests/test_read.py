@@ -51,6 +51,19 @@ def test_crlf_and_bom_are_normalised_and_offsets_hold(tmp_path: Path) -> None:
             assert side.text[seg.start : seg.end] == seg.text
 
 
+def test_tgt_lang_alone_chooses_the_sides_of_a_mixed_file_too() -> None:
+    # was: --tgt-lang alone was ignored: "--tgt-lang en" still made English the source, and
+    # "--tgt-lang fr" (not in the file) aligned en → de without a word
+    doc = load_document(SEED, tgt_lang="en")
+    assert (doc.source.lang, doc.target.lang) == ("de", "en")
+    assert doc.source.segments[0].text.startswith("Putin nimmt nach historischem Treffen")
+    assert (load_document(SEED, tgt_lang="de").source.lang, load_document(SEED).source.lang) == ("en", "en")
+    with pytest.raises(AlignError, match=r"--tgt-lang fr not found; the file holds en and de$"):
+        load_document(SEED, tgt_lang="fr")
+    with pytest.raises(AlignError, match=r"--src-lang and --tgt-lang are both de; a mixed file holds two languages$"):
+        load_document(SEED, src_lang="de", tgt_lang="de")
+
+
 def test_language_codes_in_upper_case_are_found() -> None:
     # was: "--src-lang DE not found; the file holds en and de"
     doc = load_document(SEED, src_lang="DE", tgt_lang="EN")

@@ -138,7 +138,7 @@ def build_settings(
 @click.option("-o", "--output", "outdir", required=True, type=OUTDIR, help="Output directory.")
 @click.option("--model", default=None, help="sentence-transformers model name or path (default: bundled e5-small).")
 @click.option("--src-lang", default=None, help="Source language (ISO 639-1); in a mixed file, the source side.")
-@click.option("--tgt-lang", default=None, help="Target language (ISO 639-1).")
+@click.option("--tgt-lang", default=None, help="Target language (ISO 639-1); in a mixed file, the target side.")
 @click.option("--presegmented", is_flag=True, help="Both files hold one segment per line; nothing is split.")
 @click.option("--doc-id", default=None, help="Document id in the outputs (default: the file name).")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Texts per batch.")

@@ -145,6 +145,8 @@ def split_languages(
     with per-line language identification, so a stray untranslated line inside the
     target block stays in the target block (where it can be flagged).
     """
+    if src_lang and src_lang == tgt_lang:
+        raise AlignError(f"{name}: --src-lang and --tgt-lang are both {src_lang}; a mixed file holds two languages")
     lines = _nonblank_lines(text)
     candidates = [c for c in (src_lang, tgt_lang) if c] if src_lang and tgt_lang else None
     detected: list[tuple[str | None, float]] = []
@@ -179,11 +181,13 @@ def split_languages(
 
     split = max(range(1, len(lines)), key=agreement)
     upper, lower = lines[:split], lines[split:]
-    if src_lang in (None, first):
-        return first, upper, second, lower
-    if src_lang == second:
+    for option, code in (("--src-lang", src_lang), ("--tgt-lang", tgt_lang)):
+        if code and code not in (first, second):
+            raise AlignError(f"{name}: {option} {code} not found; the file holds {first} and {second}")
+    # the upper block is the source unless a language given says otherwise (--tgt-lang alone counts too)
+    if src_lang == second or tgt_lang == first:
         return second, lower, first, upper
-    raise AlignError(f"{name}: --src-lang {src_lang} not found; the file holds {first} and {second}")
+    return first, upper, second, lower
 
 
 def check_segment_lengths(doc: Document, max_chars: int) -> None:
