@@ -40,7 +40,13 @@ from pathlib import Path
 
 from align.flags import FlagConfig
 from align.model import Alignment
-from align.pipeline import CLEAR_PAIR_SCORE, MIN_TRANSLATED_SHARE, Pipeline, unrelated_sides_warning
+from align.pipeline import (
+    CLEAR_PAIR_SCORE,
+    MIN_TRANSLATED_SHARE,
+    Pipeline,
+    clearly_paired,
+    unrelated_sides_warning,
+)
 from align.read import load_document
 from damage import DATA, DEEN, damaged_documents, read_documents
 from paragraphs import DEFAULT_FILES as PARAGRAPH_FILES
@@ -89,9 +95,8 @@ def language_rows(limit: int | None) -> list[tuple[str, int, int]]:
 
 def translated_share(alignment: Alignment) -> float:
     """The larger of the two sides' shares of content sentences in clearly-above-chance pairs."""
-    clear = [b for b in alignment.beads if b.is_pair and b.score >= CLEAR_PAIR_SCORE]
-    n, m = len(alignment.src_content_ids), len(alignment.tgt_content_ids)
-    return max(sum(len(b.src_ids) for b in clear) / n, sum(len(b.tgt_ids) for b in clear) / m)
+    src_paired, tgt_paired = clearly_paired(alignment.beads)
+    return max(src_paired / len(alignment.src_content_ids), tgt_paired / len(alignment.tgt_content_ids))
 
 
 def unrelated_results(limit: int | None) -> dict[str, list[tuple[float, bool]]]:

@@ -102,14 +102,6 @@ def corpus_options(command):
     return command
 
 
-def build_corpus_filter(min_score: float | None, drop_flagged: tuple[str, ...], drop_warned: bool) -> CorpusFilter:
-    import math
-
-    if min_score is not None and not math.isfinite(min_score):
-        raise AlignError(f"--min-score must be a finite number, not {min_score}")
-    return CorpusFilter(min_score, frozenset(t.strip().lower() for t in drop_flagged), drop_warned)
-
-
 # The encoder's time grows with a text's length: one 2 MB line with no sentence boundary
 # kept `run` busy for many minutes. `run` refuses such a document; `batch` lists it in errors.tsv.
 max_segment_chars_option = click.option(
@@ -180,7 +172,7 @@ def run(
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
-    corpus_filter = build_corpus_filter(min_score, drop_flagged, drop_warned)
+    corpus_filter = CorpusFilter(min_score, frozenset(drop_flagged), drop_warned)
     pipeline = Pipeline(
         model, cache=not no_cache, cache_dir=cache_dir, aligner_config=aligner_config, flag_config=flag_config,
         batch_size=batch_size, device=device,
@@ -340,7 +332,7 @@ def batch(
     options = BatchOptions(
         aligner=aligner_config,
         flags=flag_config,
-        corpus_filter=build_corpus_filter(min_score, drop_flagged, drop_warned),
+        corpus_filter=CorpusFilter(min_score, frozenset(drop_flagged), drop_warned),
         model=model,
         jobs=jobs,
         formats=parse_formats(formats),

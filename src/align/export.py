@@ -20,6 +20,7 @@ Text that a format cannot hold is handled, never dropped silently:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -134,7 +135,9 @@ class CorpusFilter:
     drop_warned: bool = False  # every pair of a document with warnings
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "drop_flags", frozenset(self.drop_flags))
+        if self.min_score is not None and not math.isfinite(self.min_score):
+            raise AlignError(f"the minimum score must be a finite number, not {self.min_score}")
+        object.__setattr__(self, "drop_flags", frozenset(t.strip().lower() for t in self.drop_flags))
         unknown = sorted(self.drop_flags - set(FLAG_TYPES) - {ANY_FLAG})
         if unknown:
             raise AlignError(f"unknown flag type {unknown[0]!r}; known types: {', '.join(FLAG_TYPES)}, or {ANY_FLAG}")

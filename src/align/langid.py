@@ -25,7 +25,11 @@ def to_language(code: str) -> Language:
 
 def is_known(code: str) -> bool:
     """Whether code is an ISO 639-1 code Lingua knows ("src"/"tgt" placeholders are not)."""
-    return hasattr(IsoCode639_1, code.upper()) and len(code) == 2
+    try:
+        to_language(code)
+    except AlignError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=8)

@@ -155,9 +155,13 @@ class Alignment:
     tgt_content_ids: list[int]
     timings: dict[str, float] = field(default_factory=dict)
     encoder_work: dict[str, int] = field(default_factory=dict)
-    # the document's input warnings, then what the alignment itself says is suspect
-    # (two sides that do not look like translations of each other)
-    warnings: list[str] = field(default_factory=list)
+    # what the alignment itself says is suspect (two sides that do not look like translations)
+    alignment_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Everything the user should check: the input's warnings, then the alignment's."""
+        return [*self.document.warnings, *self.alignment_warnings]
 
     @cached_property
     def similarity(self) -> np.ndarray:

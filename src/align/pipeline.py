@@ -142,7 +142,7 @@ class Pipeline:
             tgt_ids,
             timings,
             work,
-            [*doc.warnings, *unrelated_sides_warning(beads, len(src_ids), len(tgt_ids))],
+            unrelated_sides_warning(beads, len(src_ids), len(tgt_ids)),
         )
 
     def align_segments(
@@ -188,12 +188,17 @@ MIN_TRANSLATED_SHARE = 0.4
 MIN_SEGMENTS_TO_JUDGE = 3  # the chance level of a 2 × 2 document says little
 
 
+def clearly_paired(beads: list[Bead]) -> tuple[int, int]:
+    """Segments of each side (source, target) in pairs scoring at least CLEAR_PAIR_SCORE."""
+    clear = [b for b in beads if b.is_pair and b.score >= CLEAR_PAIR_SCORE]
+    return sum(len(b.src_ids) for b in clear), sum(len(b.tgt_ids) for b in clear)
+
+
 def unrelated_sides_warning(beads: list[Bead], n_src: int, n_tgt: int) -> list[str]:
     """A warning where the two sides do not look like translations of each other; else none."""
     if min(n_src, n_tgt) < MIN_SEGMENTS_TO_JUDGE:
         return []
-    clear = [b for b in beads if b.is_pair and b.score >= CLEAR_PAIR_SCORE]
-    src_paired, tgt_paired = sum(len(b.src_ids) for b in clear), sum(len(b.tgt_ids) for b in clear)
+    src_paired, tgt_paired = clearly_paired(beads)
     if max(src_paired / n_src, tgt_paired / n_tgt) >= MIN_TRANSLATED_SHARE:
         return []
     return [
