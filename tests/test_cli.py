@@ -86,6 +86,7 @@ def test_missing_output_option() -> None:
         (("--aligner", "refine=maybe"), "refine is true or false"),
         (("--flag-threshold", "omission"), "must look like TYPE=VALUE"),
         (("--no-flag", "typo"), "unknown flag type 'typo'"),
+        (("--formats", "tsv,xliff"), "unknown format 'xliff'; choose from tsv, jsonl, tmx, moses"),
     ],
 )
 @pytest.mark.parametrize("command", ["run", "batch"])
@@ -372,7 +373,7 @@ def test_corpus_filters_leave_pairs_out_of_the_exports_not_out_of_alignments(
     assert run_main_output([*run, "-o", str(news_item / "all")], capsys, monkeypatch)[0] == 0
     scores = sorted(r["score"] for r in read_jsonl(news_item / "all" / "alignments.jsonl") if r["type"] == "1-1")
     assert len(scores) == 3 and scores[0] < scores[1]
-    args = [*run, "-o", str(news_item / "min"), "--min-score", str(scores[1])]
+    args = [*run, "-o", str(news_item / "min"), "--min-score", str(scores[1]), "--formats", "tmx,moses"]
     assert run_main_output(args, capsys, monkeypatch)[0] == 0
     kept = pd.read_csv(news_item / "min" / "corpus.tsv", sep="\t", quoting=csv.QUOTE_NONE)
     assert sorted(kept["score"]) == scores[1:]  # the weakest pair is left out …
@@ -380,6 +381,20 @@ def test_corpus_filters_leave_pairs_out_of_the_exports_not_out_of_alignments(
     summary = json.loads((news_item / "min" / "summary.json").read_text(encoding="utf-8"))
     assert summary["corpus"] == {"pairs": 2, "left_out": {"score": 1}}
     assert summary["settings"]["corpus"] == {"min_score": scores[1]}
+    # the other exports of a single run hold the same pairs as corpus.tsv, in the same order
+    assert summary["outputs"] == [
+        "alignments.jsonl",
+        "corpus.de",
+        "corpus.en",
+        "corpus.tmx",
+        "corpus.tsv",
+        "summary.json",
+    ]
+    units = ET.parse(news_item / "min" / "corpus.tmx").getroot().findall("body/tu")
+    assert [tu.findtext("tuv[@{http://www.w3.org/XML/1998/namespace}lang='en']/seg") for tu in units] == list(
+        kept["src"]
+    )
+    assert (news_item / "min" / "corpus.de").read_text(encoding="utf-8").splitlines() == list(kept["tgt"])
 
     # a batch: every export leaves the warned (swapped) document out; alignments.jsonl keeps it
     outdir = news_item / "b"

@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from align.errors import AlignError
 from align.export import (
+    CorpusFilter,
     TmxWriter,
     bead_records,
     json_line,
@@ -160,3 +162,28 @@ def test_single_document_exports_parse_back(seed_alignment, tmp_path: Path) -> N
     assert count == len(units) == len(corpus)
     assert [tu.findtext("tuv[1]/seg") for tu in units] == list(corpus["src"])
     assert [tu.findtext("tuv[2]/seg") for tu in units] == list(corpus["tgt"])
+
+
+def test_python_exports_write_what_the_command_line_writes(seed_alignment, tmp_path: Path) -> None:
+    pairs = sorted(score for _, _, score in seed_alignment.pairs())
+    assert len(pairs) >= 2
+    keep = CorpusFilter(min_score=pairs[-1])  # the best pair only
+    assert seed_alignment.to_tmx(tmp_path / "best.tmx", keep) == 1
+    (unit,) = ET.parse(tmp_path / "best.tmx").getroot().findall("body/tu")
+    assert float(unit.findtext("prop[@type='x-score']")) == pytest.approx(pairs[-1], abs=1e-4)
+
+    summary = seed_alignment.export(tmp_path / "out", formats=["moses", "tmx"], corpus_filter=keep)
+    assert summary["corpus"] == {"pairs": 1, "left_out": {"score": len(pairs) - 1}}
+    assert summary["outputs"] == [
+        "alignments.jsonl",
+        "corpus.de",
+        "corpus.en",
+        "corpus.tmx",
+        "corpus.tsv",
+        "summary.json",
+    ]
+    corpus = read_tsv(tmp_path / "out" / "corpus.tsv")
+    assert (tmp_path / "out" / "corpus.en").read_text(encoding="utf-8").splitlines() == list(corpus["src"])
+    assert (tmp_path / "out" / "corpus.tmx").read_text(encoding="utf-8").count("<tu ") == 1
+    with pytest.raises(AlignError, match="unknown format 'xliff'"):
+        seed_alignment.export(tmp_path / "bad", formats=["xliff"])

@@ -46,16 +46,14 @@ from typing import IO, TYPE_CHECKING, Any
 from .aligner import AlignerConfig
 from .errors import AlignError
 from .export import (
-    CorpusCount,
+    DEFAULT_FORMATS,
+    FORMATS,
+    CorpusExports,
     CorpusFilter,
-    TmxWriter,
+    OutputFiles,
     _atomic_write,
     escape_tsv,
     json_line,
-    moses_line,
-    pair_record,
-    temporary_path,
-    tsv_header,
     tsv_row,
 )
 from .flags import FlagConfig
@@ -65,8 +63,6 @@ if TYPE_CHECKING:
     from .model import Document
     from .pipeline import Pipeline
 
-FORMATS = ("tsv", "jsonl", "tmx", "moses")
-DEFAULT_FORMATS = ("tsv", "jsonl")
 MANIFEST_COLUMNS = ("doc_id", "src", "tgt")
 OPTIONAL_COLUMNS = ("src_lang", "tgt_lang")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -487,14 +483,6 @@ class BatchReport:
     summary: dict[str, Any]
 
 
-def parse_formats(text: str) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown:
-        raise AlignError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
-    return chosen
-
-
 def _fingerprint(options: BatchOptions) -> dict[str, Any]:
     """The settings that change a document's result: parts made with others are not reused.
 
@@ -731,44 +719,14 @@ def _read_summary(part_path: Path) -> dict[str, Any]:
         return summary
 
 
-def _part_beads(part_path: Path) -> Iterator[tuple[str, dict[str, Any], str | None]]:
-    """The bead lines after a part file's summary: (line, record, corpus.tsv row or None)."""
+def _part_beads(part_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The bead lines after a part file's summary: (line, record)."""
     with _reading_part(part_path), open(part_path, encoding="utf-8") as f:
         f.readline()
         for line in f:
             record = json.loads(line)
-            yield line, record, tsv_row(record)  # tsv_row reads the fields every export needs
-
-
-def _moses_names(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
-    """corpus.<src> / corpus.<tgt> for a one-pair corpus; corpus.<src>-<tgt>.<lang> otherwise."""
-    if len(pairs) == 1 and pairs[0][0] != pairs[0][1]:
-        s, t = pairs[0]
-        return {pairs[0]: (f"corpus.{s}", f"corpus.{t}")}
-    return {
-        (s, t): (f"corpus.{s}-{t}.{s if s != t else 'src'}", f"corpus.{s}-{t}.{t if s != t else 'tgt'}")
-        for s, t in pairs
-    }
-
-
-class _Outputs:
-    """The merged output files, written under temporary names and renamed together at the end."""
-
-    def __init__(self, outdir: Path, stack: ExitStack) -> None:
-        self._outdir, self._stack = outdir, stack
-        self._files: dict[str, IO[str]] = {}
-
-    def get(self, name: str) -> IO[str]:
-        if name not in self._files:
-            tmp = temporary_path(self._outdir / name)
-            self._files[name] = self._stack.enter_context(open(tmp, "w", encoding="utf-8", newline="\n"))  # noqa: SIM115
-        return self._files[name]
-
-    def commit(self) -> list[str]:
-        for name, f in self._files.items():
-            f.close()
-            os.replace(temporary_path(self._outdir / name), self._outdir / name)
-        return list(self._files)
+            tsv_row(record)  # reads the fields every export needs: a damaged part fails here, named
+            yield line, record
 
 
 def merge_parts(
@@ -783,17 +741,12 @@ def merge_parts(
 
     Every bead goes to alignments.jsonl; the pairs ``corpus_filter`` keeps go to the corpus
     exports (corpus.tsv, TMX, Moses, pairs.jsonl)."""
-    formats = set(formats)
-    corpus_filter = corpus_filter or CorpusFilter()
-    corpus_count = CorpusCount()
     language_pairs: Counter[tuple[str, str]] = Counter()
     for spec in specs():  # first pass: languages, for the TMX header and the Moses file names
         part_path, _ = part_paths(parts_dir, spec)
         if part_path.exists():
             langs = _read_summary(part_path)["languages"]
             language_pairs[langs["src"], langs["tgt"]] += 1
-    moses_names = _moses_names(sorted(language_pairs))
-    source_languages = {s for s, _ in language_pairs}
 
     totals: dict[str, Any] = {
         "documents": Counter(),
@@ -806,16 +759,10 @@ def merge_parts(
     }
     first_warning: dict[str, str] | None = None  # named on the command line; the rest are in documents.jsonl
     with ExitStack() as stack:
-        out = _Outputs(outdir, stack)
-        alignments, corpus, documents, errors = (
-            out.get(n) for n in ("alignments.jsonl", "corpus.tsv", "documents.jsonl", "errors.tsv")
-        )
-        corpus.write(tsv_header())
+        out = OutputFiles(outdir, stack)
+        alignments, documents, errors = (out.get(n) for n in ("alignments.jsonl", "documents.jsonl", "errors.tsv"))
+        corpus = CorpusExports(out, formats, language_pairs, corpus_filter)
         errors.write("doc_id\treason\n")
-        tmx = None
-        if "tmx" in formats:
-            srclang = next(iter(source_languages)) if len(source_languages) == 1 else "*all*"
-            tmx = TmxWriter(out.get("corpus.tmx"), srclang)
         for spec in specs():
             part_path, error_path = part_paths(parts_dir, spec)
             if not part_path.exists():
@@ -835,23 +782,10 @@ def merge_parts(
             documents.write(json_line(summary))
             src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
             _add_totals(totals, summary)
-            for line, record, row in _part_beads(part_path):
+            for line, record in _part_beads(part_path):
                 alignments.write(line)
-                if row is None or not corpus_count.keeps(corpus_filter, record, warned):
-                    continue
-                corpus.write(row)
-                if tmx is not None:
-                    tmx.add(record, src_lang, tgt_lang)
-                if "moses" in formats:
-                    src_name, tgt_name = moses_names[src_lang, tgt_lang]
-                    out.get(src_name).write(moses_line(record["src_text"]))
-                    out.get(tgt_name).write(moses_line(record["tgt_text"]))
-                if "jsonl" in formats:
-                    out.get("pairs.jsonl").write(json_line(pair_record(record, src_lang, tgt_lang)))
-        if tmx is not None:
-            tmx.close()
-        if "jsonl" in formats:
-            out.get("pairs.jsonl")  # present even when no document has a pair
+                corpus.add(record, src_lang, tgt_lang, warned)
+        corpus.close()
         written = out.commit()
 
     documents_count = totals["documents"]
@@ -863,7 +797,7 @@ def merge_parts(
             "with_warnings": documents_count["with_warnings"],
         },
         "first_warning": first_warning,
-        "corpus": corpus_count.to_dict(),
+        "corpus": corpus.count.to_dict(),
         "language_pairs": {f"{s}-{t}": n for (s, t), n in sorted(language_pairs.items())},
         "segments": dict(totals["segments"]),
         "content_segments": dict(totals["content_segments"]),

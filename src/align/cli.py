@@ -17,7 +17,7 @@ import click
 from . import langid
 from .aligner import AlignerConfig, parse_option
 from .errors import AlignError
-from .export import CorpusFilter, write_run
+from .export import DEFAULT_FORMATS, FORMATS, CorpusFilter, parse_formats, write_run
 from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
@@ -102,6 +102,16 @@ def corpus_options(command):
     return command
 
 
+formats_option = click.option(
+    "--formats",
+    default=",".join(DEFAULT_FORMATS),
+    show_default=True,
+    help=f"Exports, comma-separated, from {', '.join(FORMATS)}: jsonl adds pairs.jsonl, tmx corpus.tmx (TMX 1.4), "
+    "moses corpus.<srclang> and corpus.<tgtlang>. alignments.jsonl, corpus.tsv and summary.json are always "
+    "written (by batch also documents.jsonl and errors.tsv).",
+)
+
+
 # The encoder's time grows with a text's length: one 2 MB line with no sentence boundary
 # kept `run` busy for many minutes. `run` refuses such a document; `batch` lists it in errors.tsv.
 max_segment_chars_option = click.option(
@@ -146,6 +156,7 @@ def build_settings(
 @max_segment_chars_option
 @settings_options
 @corpus_options
+@formats_option
 def run(
     file: Path,
     file2: Path | None,
@@ -168,11 +179,13 @@ def run(
     min_score: float | None = None,
     drop_flagged: tuple[str, ...] = (),
     drop_warned: bool = False,
+    formats: str = ",".join(DEFAULT_FORMATS),
 ) -> None:
     """Align FILE (both languages) or FILE and FILE2 (source, target); write OUTDIR."""
     started = time.perf_counter()
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)
     corpus_filter = CorpusFilter(min_score, frozenset(drop_flagged), drop_warned)
+    chosen_formats = parse_formats(formats)
     pipeline = Pipeline(
         model, cache=not no_cache, cache_dir=cache_dir, aligner_config=aligner_config, flag_config=flag_config,
         batch_size=batch_size, device=device,
@@ -194,7 +207,9 @@ def run(
             "encoder": pipeline.stats.to_dict(),
             "seconds": {k: round(v, 4) for k, v in pipeline.timings.items()},
         }
-        summary = write_run(alignment, outdir, run_info, started=started, corpus_filter=corpus_filter)
+        summary = write_run(
+            alignment, outdir, run_info, started=started, corpus_filter=corpus_filter, formats=chosen_formats
+        )
     finally:
         pipeline.close()
     for line in alignment.warnings:
@@ -215,7 +230,7 @@ def _report(alignment: Alignment, summary: dict, outdir: Path) -> None:
         click.echo(f"  [{flag.type}] {flag.reason}")
     if summary["corpus"]["left_out"]:
         click.echo(_corpus_line(summary["corpus"]))
-    click.echo(f"wrote {outdir}/alignments.jsonl, corpus.tsv, summary.json")
+    click.echo(f"wrote {outdir}/{', '.join(summary['outputs'])}")
 
 
 def _corpus_line(corpus: dict) -> str:
@@ -258,14 +273,7 @@ def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> No
     type=click.IntRange(min=1),
     help="Worker processes (each loads the model once; at most the number of CPUs).",
 )
-@click.option(
-    "--formats",
-    default="tsv,jsonl",
-    show_default=True,
-    help="Exports, comma-separated, from tsv, jsonl, tmx, moses. alignments.jsonl, corpus.tsv, summary.json, "
-    "documents.jsonl and errors.tsv are always written; jsonl adds pairs.jsonl, tmx corpus.tmx (TMX 1.4), "
-    "moses corpus.<srclang> and corpus.<tgtlang>.",
-)
+@formats_option
 @click.option("--model", default=None, help="sentence-transformers model name or path (default: bundled e5-small).")
 @click.option("--src-lang", default=None, help="Source language of every document (a manifest column overrides).")
 @click.option("--tgt-lang", default=None, help="Target language of every document (a manifest column overrides).")
@@ -325,7 +333,7 @@ def batch(
     Exit status: 0 every document succeeded; 1 some documents failed (see errors.tsv);
     2 bad usage or an unusable manifest.
     """
-    from .batch import BatchOptions, Limits, parse_formats, run_batch
+    from .batch import BatchOptions, Limits, run_batch
 
     src_lang, tgt_lang = language_code(src_lang), language_code(tgt_lang)
     aligner_config, flag_config = build_settings(aligner_options, max_merge, no_flags, flag_thresholds)

@@ -27,6 +27,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,9 @@ _MOSES_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # JSON leaves these raw with ensure_ascii=False, yet str.splitlines() breaks lines at them
 _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+FORMATS = ("tsv", "jsonl", "tmx", "moses")  # corpus.tsv is always written; the others on request
+DEFAULT_FORMATS = ("tsv", "jsonl")
 
 
 def escape_tsv(text: str) -> str:
@@ -239,24 +243,35 @@ def write_run(
     run_info: dict[str, Any],
     started: float | None = None,
     corpus_filter: CorpusFilter | None = None,
+    formats: Iterable[str] = DEFAULT_FORMATS,
 ) -> dict[str, Any]:
-    """Write alignments.jsonl, corpus.tsv and summary.json for one document.
+    """Write one document's outputs: alignments.jsonl, corpus.tsv, the chosen ``formats``
+    (pairs.jsonl, corpus.tmx, Moses files), then summary.json.
 
     ``run_info["seconds"]`` gains ``export`` (and ``total`` since ``started``, a
     ``time.perf_counter()`` value), so summary.json reports the writing it follows.
     """
     export_start = time.perf_counter()
     out = Path(outdir)
-    count = CorpusCount()
+    src_lang, tgt_lang = alignment.source.lang, alignment.target.lang
+    warned = bool(alignment.warnings)
     try:  # a parent that is a file, a read-only or full disk: the user's to fix, said in one line
         out.mkdir(parents=True, exist_ok=True)
-        write_jsonl([alignment], out / "alignments.jsonl")
-        write_tsv([alignment], out / "corpus.tsv", corpus_filter, count)
+        with ExitStack() as stack:
+            files = OutputFiles(out, stack)
+            beads = files.get("alignments.jsonl")
+            corpus = CorpusExports(files, formats, [(src_lang, tgt_lang)], corpus_filter)
+            for record in bead_records(alignment):
+                beads.write(json_line(record))
+                corpus.add(record, src_lang, tgt_lang, warned)
+            corpus.close()
+            written = files.commit()
         seconds = run_info.setdefault("seconds", {})
         seconds["export"] = round(time.perf_counter() - export_start, 4)
         if started is not None:
             seconds["total"] = round(time.perf_counter() - started, 4)
-        summary = document_summary(alignment) | {"corpus": count.to_dict()} | run_info
+        outputs = {"outputs": sorted([*written, "summary.json"])}
+        summary = document_summary(alignment) | {"corpus": corpus.count.to_dict()} | outputs | run_info
         _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     except OSError as e:
         raise AlignError(f"{out}: cannot write the outputs ({e.strerror or e})") from None
@@ -344,16 +359,115 @@ class TmxWriter:
         self._stream.write("</body>\n</tmx>\n")
 
 
-def write_tmx(records: Iterable[Mapping[str, Any]], path: str | Path, src_lang: str, tgt_lang: str) -> int:
-    """A TMX 1.4 file of every pair among the records; returns the number of ``<tu>``."""
-    count = 0
+def write_tmx(
+    records: Iterable[Mapping[str, Any]],
+    path: str | Path,
+    src_lang: str,
+    tgt_lang: str,
+    corpus_filter: CorpusFilter | None = None,
+    warned_document: bool = False,
+) -> int:
+    """A TMX 1.4 file of every pair among the records that the filter keeps; returns the number of ``<tu>``."""
+    corpus_filter, count = corpus_filter or CorpusFilter(), CorpusCount()
     tmp = temporary_path(path)
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         writer = TmxWriter(f, src_lang)
         for record in records:
-            if is_pair(record):
+            if is_pair(record) and count.keeps(corpus_filter, record, warned_document):
                 writer.add(record, src_lang, tgt_lang)
-                count += 1
         writer.close()
     os.replace(tmp, path)
-    return count
+    return count.written
+
+
+# --- one writer for every corpus export, used by `run` and by `batch`'s merge --------------
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"tsv,tmx"`` → ("tsv", "tmx"); an unknown name is an error that lists the known ones."""
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise AlignError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    return chosen
+
+
+def moses_names(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """corpus.<src> / corpus.<tgt> for a one-pair corpus; corpus.<src>-<tgt>.<lang> otherwise."""
+    pairs = sorted(set(pairs))
+    if len(pairs) == 1 and pairs[0][0] != pairs[0][1]:
+        s, t = pairs[0]
+        return {pairs[0]: (f"corpus.{s}", f"corpus.{t}")}
+    return {
+        (s, t): (f"corpus.{s}-{t}.{s if s != t else 'src'}", f"corpus.{s}-{t}.{t if s != t else 'tgt'}")
+        for s, t in pairs
+    }
+
+
+class OutputFiles:
+    """Output files written under temporary names and renamed together at the end (``commit``)."""
+
+    def __init__(self, outdir: Path, stack: ExitStack) -> None:
+        self._outdir, self._stack = outdir, stack
+        self._files: dict[str, IO[str]] = {}
+
+    def get(self, name: str) -> IO[str]:
+        if name not in self._files:
+            tmp = temporary_path(self._outdir / name)
+            self._files[name] = self._stack.enter_context(open(tmp, "w", encoding="utf-8", newline="\n"))  # noqa: SIM115
+        return self._files[name]
+
+    def commit(self) -> list[str]:
+        for name, f in self._files.items():
+            f.close()
+            os.replace(temporary_path(self._outdir / name), self._outdir / name)
+        return list(self._files)
+
+
+class CorpusExports:
+    """corpus.tsv and the chosen pair exports, fed one bead record at a time through one filter.
+
+    ``language_pairs`` are every (source, target) language pair the records will have: they
+    name the Moses files and the TMX header's ``srclang`` (``*all*`` for several sources).
+    """
+
+    def __init__(
+        self,
+        files: OutputFiles,
+        formats: Iterable[str],
+        language_pairs: Iterable[tuple[str, str]],
+        corpus_filter: CorpusFilter | None = None,
+    ) -> None:
+        formats, language_pairs = set(formats), set(language_pairs)
+        self._files, self._filter, self.count = files, corpus_filter or CorpusFilter(), CorpusCount()
+        self._tsv = files.get("corpus.tsv")
+        self._tsv.write(tsv_header())
+        self._tmx = None
+        if "tmx" in formats:
+            sources = {s for s, _ in language_pairs}
+            self._tmx = TmxWriter(files.get("corpus.tmx"), next(iter(sources)) if len(sources) == 1 else "*all*")
+        self._moses = moses_names(language_pairs) if "moses" in formats else None
+        for names in (self._moses or {}).values():  # the files exist even when no pair passes
+            for name in names:
+                files.get(name)
+        # pairs.jsonl is written even when no pair passes
+        self._pairs = files.get("pairs.jsonl") if "jsonl" in formats else None
+
+    def add(self, record: Mapping[str, Any], src_lang: str, tgt_lang: str, warned_document: bool) -> None:
+        """Write the record to every export if it is a pair the filter keeps (and count it either way)."""
+        row = tsv_row(record)
+        if row is None or not self.count.keeps(self._filter, record, warned_document):
+            return
+        self._tsv.write(row)
+        if self._tmx is not None:
+            self._tmx.add(record, src_lang, tgt_lang)
+        if self._moses is not None:
+            src_name, tgt_name = self._moses[src_lang, tgt_lang]
+            self._files.get(src_name).write(moses_line(record["src_text"]))
+            self._files.get(tgt_name).write(moses_line(record["tgt_text"]))
+        if self._pairs is not None:
+            self._pairs.write(json_line(pair_record(record, src_lang, tgt_lang)))
+
+    def close(self) -> None:
+        if self._tmx is not None:
+            self._tmx.close()

@@ -7,6 +7,7 @@ own. Offsets always refer to the normalised text of the file a segment came from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -211,6 +212,26 @@ class Alignment:
         from .export import write_jsonl
 
         write_jsonl([self], path)
+
+    def to_tmx(self, path: str | Path, corpus_filter: CorpusFilter | None = None) -> int:
+        """A TMX 1.4 file of this document's pairs (those ``corpus_filter`` keeps); returns their number."""
+        from .export import bead_records, write_tmx
+
+        records = bead_records(self)
+        return write_tmx(records, path, self.source.lang, self.target.lang, corpus_filter, bool(self.warnings))
+
+    def export(
+        self,
+        outdir: str | Path,
+        formats: Iterable[str] | None = None,
+        corpus_filter: CorpusFilter | None = None,
+    ) -> dict:
+        """Write what ``align run`` writes into outdir; ``formats`` from "tsv", "jsonl", "tmx",
+        "moses" (default: tsv and jsonl, as on the command line). Returns the summary.json written."""
+        from .export import DEFAULT_FORMATS, parse_formats, write_run
+
+        chosen = DEFAULT_FORMATS if formats is None else parse_formats(",".join(formats))
+        return write_run(self, outdir, {}, corpus_filter=corpus_filter, formats=chosen)
 
     def summary(self) -> dict:
         from .export import document_summary
