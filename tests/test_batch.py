@@ -323,6 +323,31 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
     pairs = [json.loads(line) for line in (outdir / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [p["translation"]["de"] for p in pairs] == [unescape_tsv(t) for t in corpus["tgt"]]
 
+    # HTML reports asked for on a rerun: the documents without one are aligned again, the
+    # others kept; one page per document, a row per bead, its markup shown as text
+    html = ["batch", str(manifest), "-o", str(outdir), "--formats", "tsv,html"]
+    for resumed in (0, 2):
+        result = run_align(*html)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+        assert summary["this_run"]["documents_resumed"] == resumed
+    assert summary["outputs"] == [
+        "alignments.jsonl",
+        "corpus.tsv",
+        "documents.jsonl",
+        "errors.tsv",
+        "reports/",
+        "summary.json",
+    ]
+    documents = [json.loads(line) for line in (outdir / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["report"] for d in documents] == [f"reports/{doc_id}.html" for doc_id in good]
+    for doc_id in good:
+        page = (outdir / "reports" / f"{doc_id}.html").read_text(encoding="utf-8")
+        assert page.startswith("<!DOCTYPE html>") and page.count("<tr class=") == sum(
+            r["doc_id"] == doc_id for r in records
+        )
+    assert "&lt;b&gt;&amp;amp;" in (outdir / "reports" / f"{good[1]}.html").read_text(encoding="utf-8")
+
 
 def test_batch_settings_reach_the_workers_and_a_resume_with_others_is_refused(tmp_path: Path) -> None:
     docs = wmt_documents(SMALL_DOCS[:1])

@@ -172,16 +172,16 @@ def test_python_exports_write_what_the_command_line_writes(seed_alignment, tmp_p
     (unit,) = ET.parse(tmp_path / "best.tmx").getroot().findall("body/tu")
     assert float(unit.findtext("prop[@type='x-score']")) == pytest.approx(pairs[-1], abs=1e-4)
 
-    summary = seed_alignment.export(tmp_path / "out", formats=["moses", "tmx"], corpus_filter=keep)
+    summary = seed_alignment.export(tmp_path / "out", formats=["moses", "tmx", "html"], corpus_filter=keep)
     assert summary["corpus"] == {"pairs": 1, "left_out": {"score": len(pairs) - 1}}
     assert summary["outputs"] == [
-        "alignments.jsonl",
-        "corpus.de",
-        "corpus.en",
-        "corpus.tmx",
-        "corpus.tsv",
-        "summary.json",
-    ]
+        "alignments.jsonl", "corpus.de", "corpus.en", "corpus.tmx", "corpus.tsv", "report.html", "summary.json"
+    ]  # fmt: skip
+    # the report shows every bead (the filter shapes the corpus only), the flagged ones marked
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.count("<tr class=") == len(seed_alignment.beads)
+    assert page.count('<tr class="align-flagged"') == sum(bool(b.flags) for b in seed_alignment.beads) >= 1
+    assert "Putin habe über Transportkapazitäten gesprochen." in page and 'data-flag="duplicate"' in page
     corpus = read_tsv(tmp_path / "out" / "corpus.tsv")
     assert (tmp_path / "out" / "corpus.en").read_text(encoding="utf-8").splitlines() == list(corpus["src"])
     assert (tmp_path / "out" / "corpus.tmx").read_text(encoding="utf-8").count("<tu ") == 1

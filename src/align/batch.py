@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from .pipeline import Pipeline
 
 MANIFEST_COLUMNS = ("doc_id", "src", "tgt")
+REPORTS_DIR = "reports"  # one HTML report per document (--formats html)
 OPTIONAL_COLUMNS = ("src_lang", "tgt_lang")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 100
@@ -274,6 +275,16 @@ def part_paths(parts_dir: Path, spec: DocSpec) -> tuple[Path, Path]:
     return parts_dir / f"{spec.name}.jsonl", parts_dir / f"{spec.name}.error.json"
 
 
+def report_path(parts_dir: Path, spec: DocSpec) -> Path:
+    """The document's HTML report (``--formats html``), written next to its part file."""
+    return parts_dir / f"{spec.name}.html"
+
+
+def is_done(parts_dir: Path, spec: DocSpec, reports: bool) -> bool:
+    """Whether a resumed batch can keep this document: its part file, and its report if reports are asked for."""
+    return part_paths(parts_dir, spec)[0].exists() and (not reports or report_path(parts_dir, spec).exists())
+
+
 def one_line(reason: str) -> str:
     return " ".join(reason.split()) or "unknown error"
 
@@ -300,13 +311,20 @@ def _content_texts(doc: Document) -> list[str]:
 
 
 def align_documents(
-    pipeline: Pipeline, specs: list[DocSpec], parts_dir: Path, limits: Limits, presegmented: bool = False
+    pipeline: Pipeline,
+    specs: list[DocSpec],
+    parts_dir: Path,
+    limits: Limits,
+    presegmented: bool = False,
+    reports: bool = False,
 ) -> TaskResult:
     """Read, embed, align and write a group of documents; every failure stays with its document.
 
     This is the unit of work of any backend: it needs only a loaded Pipeline and a
-    directory every worker can write to.
+    directory every worker can write to. With ``reports``, each document's HTML report is
+    written before its part file, so a part file means the report is there too.
     """
+    from .display import report_page
     from .export import bead_records, document_summary
 
     before = pipeline.stats.to_dict()
@@ -341,6 +359,8 @@ def align_documents(
             alignment = pipeline.align_document(doc)
             summary = document_summary(alignment)
             lines = [json_line({"summary": summary}), *(json_line(r) for r in bead_records(alignment))]
+            if reports:
+                _atomic_write(report_path(parts_dir, spec), [report_page(alignment)])
             _atomic_write(part_path, lines)
             error_path.unlink(missing_ok=True)
             sentences = len(alignment.src_content_ids) + len(alignment.tgt_content_ids)
@@ -383,10 +403,10 @@ def _init_worker(
         _worker_error = f"cannot load the model: {type(e).__name__}: {e}"
 
 
-def _run_task(specs: list[DocSpec], parts_dir: str, limits: Limits, presegmented: bool) -> TaskResult:
+def _run_task(specs: list[DocSpec], parts_dir: str, limits: Limits, presegmented: bool, reports: bool) -> TaskResult:
     if _worker_pipeline is None:
         return TaskResult([], fatal=_worker_error or "worker not initialised")
-    return align_documents(_worker_pipeline, specs, Path(parts_dir), limits, presegmented)
+    return align_documents(_worker_pipeline, specs, Path(parts_dir), limits, presegmented, reports)
 
 
 # --- progress --------------------------------------------------------------------------
@@ -555,7 +575,9 @@ class LocalBackend:
         )
 
     def submit(self, specs: list[DocSpec], parts_dir: Path) -> Future[TaskResult]:
-        return self._pool.submit(_run_task, specs, str(parts_dir), self._options.limits, self._options.presegmented)
+        options = self._options
+        reports = "html" in options.formats
+        return self._pool.submit(_run_task, specs, str(parts_dir), options.limits, options.presegmented, reports)
 
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -653,8 +675,9 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
     if total == 0:
         raise AlignError(f"{source}: lists no documents")
     parts_dir = _prepare_outdir(outdir, options)
-    already = sum(1 for spec in specs() if part_paths(parts_dir, spec)[0].exists())
-    todo = (spec for spec in specs() if not part_paths(parts_dir, spec)[0].exists())
+    reports = "html" in options.formats  # asked for on a resume: documents without one are aligned again
+    already = sum(1 for spec in specs() if is_done(parts_dir, spec, reports))
+    todo = (spec for spec in specs() if not is_done(parts_dir, spec, reports))
     bar = stream.isatty() if options.progress_bar is None else options.progress_bar
     progress = Progress(total, already, bar, options.log_interval, stream)
     try:
@@ -719,6 +742,11 @@ def _read_summary(part_path: Path) -> dict[str, Any]:
         return summary
 
 
+def _read_report(path: Path) -> str:
+    with _reading_part(path):
+        return path.read_text(encoding="utf-8")
+
+
 def _part_beads(part_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """The bead lines after a part file's summary: (line, record)."""
     with _reading_part(part_path), open(part_path, encoding="utf-8") as f:
@@ -758,6 +786,9 @@ def merge_parts(
         "uncovered_segments": 0,
     }
     first_warning: dict[str, str] | None = None  # named on the command line; the rest are in documents.jsonl
+    reports = "html" in formats
+    if reports:
+        (outdir / REPORTS_DIR).mkdir(exist_ok=True)
     with ExitStack() as stack:
         out = OutputFiles(outdir, stack)
         alignments, documents, errors = (out.get(n) for n in ("alignments.jsonl", "documents.jsonl", "errors.tsv"))
@@ -779,6 +810,10 @@ def merge_parts(
             if warned:
                 totals["documents"]["with_warnings"] += 1
                 first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
+            if reports:
+                name = f"{REPORTS_DIR}/{spec.name}.html"
+                out.get(name).write(_read_report(report_path(parts_dir, spec)))
+                summary = summary | {"report": name}
             documents.write(json_line(summary))
             src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
             _add_totals(totals, summary)
@@ -805,7 +840,10 @@ def merge_parts(
         "beads": dict(totals["beads"]),
         "uncovered_segments": totals["uncovered_segments"],
         "flags": dict(totals["flags"]),
-        "outputs": sorted([*written, "summary.json"]),
+        # one entry for the reports folder, however many documents
+        "outputs": sorted(
+            {f"{REPORTS_DIR}/" if n.startswith(f"{REPORTS_DIR}/") else n for n in written} | {"summary.json"}
+        ),
     } | run_info
     _atomic_write(outdir / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     return summary

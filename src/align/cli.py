@@ -107,8 +107,9 @@ formats_option = click.option(
     default=",".join(DEFAULT_FORMATS),
     show_default=True,
     help=f"Exports, comma-separated, from {', '.join(FORMATS)}: jsonl adds pairs.jsonl, tmx corpus.tmx (TMX 1.4), "
-    "moses corpus.<srclang> and corpus.<tgtlang>. alignments.jsonl, corpus.tsv and summary.json are always "
-    "written (by batch also documents.jsonl and errors.tsv).",
+    "moses corpus.<srclang> and corpus.<tgtlang>, html report.html (every bead side by side, flags highlighted; "
+    "batch: reports/<doc>.html). alignments.jsonl, corpus.tsv and summary.json are always written (by batch also "
+    "documents.jsonl and errors.tsv).",
 )
 
 

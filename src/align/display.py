@@ -1,4 +1,5 @@
-"""HTML rendering of an Alignment for Jupyter: a side-by-side table of beads.
+"""HTML rendering of an Alignment: a side-by-side table of beads, for Jupyter and as a
+standalone page (``report.html``, ``--formats html``).
 
 Every bead is one row, in document order, so unaligned segments (a bead with one
 empty side) stay visible where they occur. Flagged rows are highlighted and carry
@@ -102,3 +103,16 @@ def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEA
     )
     table = f'<table class="align-beads" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
     return f"<div>{header}{legend}{table}<tbody>{''.join(rows)}</tbody></table>{footer}</div>"
+
+
+def report_page(alignment: Alignment) -> str:
+    """A standalone HTML page of the whole alignment (every bead, no cut): ``report.html``,
+    for reading in a browser without Python."""
+    src, tgt = alignment.source, alignment.target
+    title = escape(f"{alignment.doc_id} ({src.lang} → {tgt.lang})")
+    body = alignment_html(alignment, max_beads=None)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title} — align</title>\n</head>\n"
+        f'<body style="font-family:sans-serif;margin:1em">\n{body}\n</body>\n</html>\n'
+    )

@@ -1,4 +1,5 @@
-"""Exports: bead records, alignments.jsonl, corpus.tsv, summary.json, TMX 1.4, Moses, pair JSONL.
+"""Exports: bead records, alignments.jsonl, corpus.tsv, summary.json, TMX 1.4, Moses, pair JSONL
+(and the HTML report of ``display.py``).
 
 Every writer works from bead records (the alignments.jsonl schema), one record at a
 time, so the batch runner can stream a corpus of any size from its part files.
@@ -33,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .display import report_page
 from .errors import AlignError
 from .flags import FLAG_TYPES, summarize
 from .model import Alignment
@@ -46,7 +48,7 @@ _MOSES_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-FORMATS = ("tsv", "jsonl", "tmx", "moses")  # corpus.tsv is always written; the others on request
+FORMATS = ("tsv", "jsonl", "tmx", "moses", "html")  # corpus.tsv is always written; the others on request
 DEFAULT_FORMATS = ("tsv", "jsonl")
 
 
@@ -246,7 +248,7 @@ def write_run(
     formats: Iterable[str] = DEFAULT_FORMATS,
 ) -> dict[str, Any]:
     """Write one document's outputs: alignments.jsonl, corpus.tsv, the chosen ``formats``
-    (pairs.jsonl, corpus.tmx, Moses files), then summary.json.
+    (pairs.jsonl, corpus.tmx, Moses files, report.html), then summary.json.
 
     ``run_info["seconds"]`` gains ``export`` (and ``total`` since ``started``, a
     ``time.perf_counter()`` value), so summary.json reports the writing it follows.
@@ -265,6 +267,8 @@ def write_run(
                 beads.write(json_line(record))
                 corpus.add(record, src_lang, tgt_lang, warned)
             corpus.close()
+            if "html" in formats:
+                files.get("report.html").write(report_page(alignment))
             written = files.commit()
         seconds = run_info.setdefault("seconds", {})
         seconds["export"] = round(time.perf_counter() - export_start, 4)

@@ -220,6 +220,13 @@ class Alignment:
         records = bead_records(self)
         return write_tmx(records, path, self.source.lang, self.target.lang, corpus_filter, bool(self.warnings))
 
+    def to_html(self, path: str | Path) -> None:
+        """A standalone HTML page of every bead, flags highlighted (what ``--formats html`` writes)."""
+        from .display import report_page
+        from .export import _atomic_write
+
+        _atomic_write(path, [report_page(self)])
+
     def export(
         self,
         outdir: str | Path,
@@ -227,7 +234,7 @@ class Alignment:
         corpus_filter: CorpusFilter | None = None,
     ) -> dict:
         """Write what ``align run`` writes into outdir; ``formats`` from "tsv", "jsonl", "tmx",
-        "moses" (default: tsv and jsonl, as on the command line). Returns the summary.json written."""
+        "moses", "html" (default: tsv and jsonl, as on the command line). Returns the summary.json written."""
         from .export import DEFAULT_FORMATS, parse_formats, write_run
 
         chosen = DEFAULT_FORMATS if formats is None else parse_formats(",".join(formats))
