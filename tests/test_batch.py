@@ -347,6 +347,10 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
             r["doc_id"] == doc_id for r in records
         )
     assert "&lt;b&gt;&amp;amp;" in (outdir / "reports" / f"{good[1]}.html").read_text(encoding="utf-8")
+    # a rerun without them: the reports of the earlier merge go, so OUT never mixes two runs
+    assert run_align("batch", str(manifest), "-o", str(outdir)).returncode == 1
+    assert not (outdir / "reports").exists() and not (outdir / "corpus.tmx").exists()
+    assert (outdir / "pairs.jsonl").exists() and (outdir / "parts" / f"{good[0]}.html").exists()
 
 
 def test_batch_settings_reach_the_workers_and_a_resume_with_others_is_refused(tmp_path: Path) -> None:

@@ -185,5 +185,10 @@ def test_python_exports_write_what_the_command_line_writes(seed_alignment, tmp_p
     corpus = read_tsv(tmp_path / "out" / "corpus.tsv")
     assert (tmp_path / "out" / "corpus.en").read_text(encoding="utf-8").splitlines() == list(corpus["src"])
     assert (tmp_path / "out" / "corpus.tmx").read_text(encoding="utf-8").count("<tu ") == 1
+    # a second run into the same directory replaces the first's outputs, not only some of them
+    (tmp_path / "out" / "notes.txt").write_text("the user's own file", encoding="utf-8")
+    summary = seed_alignment.export(tmp_path / "out")
+    assert summary["outputs"] == ["alignments.jsonl", "corpus.tsv", "pairs.jsonl", "summary.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*summary["outputs"], "notes.txt"])
     with pytest.raises(AlignError, match="unknown format 'xliff'"):
         seed_alignment.export(tmp_path / "bad", formats=["xliff"])

@@ -48,6 +48,7 @@ from .errors import AlignError
 from .export import (
     DEFAULT_FORMATS,
     FORMATS,
+    REPORTS_DIR,
     CorpusExports,
     CorpusFilter,
     OutputFiles,
@@ -55,6 +56,7 @@ from .export import (
     escape_tsv,
     json_line,
     tsv_row,
+    write_summary,
 )
 from .flags import FlagConfig
 from .read import check_segment_lengths
@@ -64,7 +66,6 @@ if TYPE_CHECKING:
     from .pipeline import Pipeline
 
 MANIFEST_COLUMNS = ("doc_id", "src", "tgt")
-REPORTS_DIR = "reports"  # one HTML report per document (--formats html)
 OPTIONAL_COLUMNS = ("src_lang", "tgt_lang")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 100
@@ -840,13 +841,8 @@ def merge_parts(
         "beads": dict(totals["beads"]),
         "uncovered_segments": totals["uncovered_segments"],
         "flags": dict(totals["flags"]),
-        # one entry for the reports folder, however many documents
-        "outputs": sorted(
-            {f"{REPORTS_DIR}/" if n.startswith(f"{REPORTS_DIR}/") else n for n in written} | {"summary.json"}
-        ),
-    } | run_info
-    _atomic_write(outdir / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
-    return summary
+    }
+    return write_summary(outdir, written, summary, run_info)
 
 
 def _add_totals(totals: dict[str, Any], summary: dict[str, Any]) -> None:

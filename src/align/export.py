@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -48,6 +49,7 @@ _MOSES_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
+REPORTS_DIR = "reports"  # a batch's HTML reports, one per document
 FORMATS = ("tsv", "jsonl", "tmx", "moses", "html")  # corpus.tsv is always written; the others on request
 DEFAULT_FORMATS = ("tsv", "jsonl")
 
@@ -254,7 +256,7 @@ def write_run(
     ``time.perf_counter()`` value), so summary.json reports the writing it follows.
     """
     export_start = time.perf_counter()
-    out = Path(outdir)
+    out, formats = Path(outdir), set(formats)
     src_lang, tgt_lang = alignment.source.lang, alignment.target.lang
     warned = bool(alignment.warnings)
     try:  # a parent that is a file, a read-only or full disk: the user's to fix, said in one line
@@ -274,11 +276,39 @@ def write_run(
         seconds["export"] = round(time.perf_counter() - export_start, 4)
         if started is not None:
             seconds["total"] = round(time.perf_counter() - started, 4)
-        outputs = {"outputs": sorted([*written, "summary.json"])}
-        summary = document_summary(alignment) | {"corpus": corpus.count.to_dict()} | outputs | run_info
-        _atomic_write(out / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
+        summary = document_summary(alignment) | {"corpus": corpus.count.to_dict()}
+        summary = write_summary(out, written, summary, run_info)
     except OSError as e:
         raise AlignError(f"{out}: cannot write the outputs ({e.strerror or e})") from None
+    return summary
+
+
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def write_summary(
+    outdir: Path, written: Iterable[str], summary: dict[str, Any], run_info: dict[str, Any]
+) -> dict[str, Any]:
+    """Write summary.json, naming the files written (``outputs``: the reports folder once).
+
+    What an earlier run into the same directory wrote and this one did not (a corpus.tmx
+    made with another filter, a report no longer asked for) is deleted first, so the
+    directory never mixes two runs; only names the earlier summary.json lists as its
+    outputs are touched."""
+    reports = f"{REPORTS_DIR}/"
+    outputs = sorted({reports if n.startswith(reports) else n for n in written} | {"summary.json"})
+    try:
+        earlier = json.loads((outdir / "summary.json").read_text(encoding="utf-8")).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        earlier = []
+    earlier_names = {n for n in earlier if isinstance(n, str)} if isinstance(earlier, list) else set()
+    for name in earlier_names - set(outputs):
+        if name == reports and (outdir / REPORTS_DIR).is_dir():
+            shutil.rmtree(outdir / REPORTS_DIR)
+        elif _OUTPUT_NAME.fullmatch(name) and (outdir / name).is_file():
+            (outdir / name).unlink()
+    summary = summary | {"outputs": outputs} | run_info
+    _atomic_write(outdir / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     return summary
 
 
