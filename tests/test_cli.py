@@ -150,6 +150,18 @@ def test_segment_of_empty_stdin_fails_cleanly() -> None:
     assert_clean_error(run_align("segment", "-", stdin=b""), "empty")
 
 
+def test_run_reads_a_document_from_stdin(tmp_path: Path) -> None:
+    result = run_align("run", "-", "-o", str(tmp_path / "piped"), "-q", stdin=SEED.read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert run_align("run", str(SEED), "-o", str(tmp_path / "file"), "-q").returncode == 0
+    piped = [json.loads(line) for line in (tmp_path / "piped" / "alignments.jsonl").read_text().splitlines()]
+    from_file = [json.loads(line) for line in (tmp_path / "file" / "alignments.jsonl").read_text().splitlines()]
+    assert {r["doc_id"] for r in piped} == {"stdin"}
+    assert [(r["src_ids"], r["tgt_ids"]) for r in piped] == [(r["src_ids"], r["tgt_ids"]) for r in from_file]
+    assert_clean_error(run_align("run", "-", "-", "-o", str(tmp_path / "two")), "only one of the two files")
+    assert_clean_error(run_align("run", "-", "-o", str(tmp_path / "none"), stdin=b" \n"), "standard input: file holds")
+
+
 def test_eval_scores_bead_files_and_names_the_errors(tmp_path: Path, capsys, monkeypatch) -> None:
     gold = shared("textberg", "dev", "dev.defr")
     lines = gold.read_text(encoding="utf-8").splitlines()

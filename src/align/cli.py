@@ -21,7 +21,7 @@ from .export import DEFAULT_FORMATS, FORMATS, CorpusFilter, parse_formats, write
 from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
-from .read import check_segment_lengths, decode, language_code, read_text
+from .read import check_segment_lengths, language_code, read_text
 from .segment import segment as segment_text
 from .segment import unwrap
 
@@ -251,12 +251,7 @@ def _corpus_line(corpus: dict) -> str:
 )
 def segment(file: str, lang: str | None, kinds: bool, rejoin: bool | None) -> None:
     """Print the sentences of FILE (or standard input), one per line."""
-    if file == "-":
-        text = decode(sys.stdin.buffer.read(), "standard input")
-        if not text.strip():
-            _fail("standard input is empty")
-    else:
-        text = read_text(file)
+    text = read_text(file)  # "-": standard input
     lang = language_code(lang) or langid.detect(text)[0] or "en"
     for seg in segment_text(text, lang, rejoin=rejoin):
         line = unwrap(seg.text)

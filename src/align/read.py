@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
 from pathlib import Path
 
 from . import langid
@@ -102,32 +103,50 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
 
 
+STDIN = "-"  # the file name that means standard input (one side at most)
+
+
 def read_text(path: str | Path) -> str:
-    """Read and decode one text file; every way it can fail is one clear AlignError."""
+    """Read and decode one text file (``-``: standard input); every way it can fail is one clear AlignError."""
+    if str(path) == STDIN:
+        return _checked_text(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "standard input")
     p = Path(path)
     if not p.exists():
         raise AlignError(f"{p}: no such file")
     if p.is_dir():
         raise AlignError(f"{p}: is a directory, not a text file")
-    too_big = f"the limit is {MAX_FILE_BYTES // 2**20} MiB a file"
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; {too_big}")
+            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; {_TOO_BIG}")
         # read no more than the limit: a device or pipe (/dev/zero) reports size 0 and never ends
         with open(p, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise AlignError(f"{p}: cannot read ({e.strerror})") from None
+    return _checked_text(data, str(p))
+
+
+_TOO_BIG = f"the limit is {MAX_FILE_BYTES // 2**20} MiB a file"
+
+
+def _checked_text(data: bytes, name: str) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise AlignError(f"{p}: more than {MAX_FILE_BYTES // 2**20} MiB to read; {too_big}")
-    text = decode(data, str(p))
+        raise AlignError(f"{name}: more than {MAX_FILE_BYTES // 2**20} MiB to read; {_TOO_BIG}")
+    text = decode(data, name)
     if not text.strip():
-        raise AlignError(f"{p}: file is empty" if not data else f"{p}: file holds only white space")
+        raise AlignError(f"{name}: file is empty" if not data else f"{name}: file holds only white space")
     return text
 
 
+def _file_name(path: str | None, otherwise: str) -> str:
+    """How messages name a side's file."""
+    return "standard input" if path == STDIN else path or otherwise
+
+
 def doc_id_for(path: str | Path) -> str:
+    if str(path) == STDIN:
+        return "stdin"
     return _LANG_SUFFIX.sub("", Path(path).stem) or Path(path).stem
 
 
@@ -253,7 +272,7 @@ def language_warnings(source: Side, target: Side) -> list[str]:
     sentence splitter and name checks follow the wrong language; a target in the
     source's language is an untranslated copy, which the flags report segment by segment.
     """
-    src_name, tgt_name = source.path or "the source", target.path or "the target"
+    src_name, tgt_name = _file_name(source.path, "the source"), _file_name(target.path, "the target")
     src, tgt = source.lang.lower(), target.lang.lower()
     if src == tgt:
         return [
@@ -290,11 +309,13 @@ def load_document(
     """Read and segment one document: a mixed-language file, or a source and a target file."""
     doc_id = doc_id or doc_id_for(path)
     src_lang, tgt_lang = language_code(src_lang), language_code(tgt_lang)
+    if str(path) == STDIN and path2 is not None and str(path2) == STDIN:
+        raise AlignError("only one of the two files can be standard input (-)")
     if path2 is None:
         if presegmented_input:
             raise AlignError("--presegmented needs two files, source and target")
         text = read_text(path)
-        s_lang, s_lines, t_lang, t_lines = split_languages(text, src_lang, tgt_lang, str(path))
+        s_lang, s_lines, t_lang, t_lines = split_languages(text, src_lang, tgt_lang, _file_name(str(path), "input"))
         source = Side(s_lang, text, segment_lines(text, s_lines, s_lang), str(path))
         target = Side(t_lang, text, segment_lines(text, t_lines, t_lang), str(path))
     else:
@@ -307,9 +328,9 @@ def load_document(
         else:
             source = Side(s_lang, src_text, segment_lines(src_text, _nonblank_lines(src_text), s_lang), str(path))
             target = Side(t_lang, tgt_text, segment_lines(tgt_text, _nonblank_lines(tgt_text), t_lang), str(path2))
-    for side, p in ((source, path), (target, path2 or path)):
+    for side in (source, target):
         if not any(seg.is_content for seg in side.segments):
-            raise AlignError(f"{p}: no sentences to align on the {side.lang} side")
+            raise AlignError(f"{_file_name(side.path, 'input')}: no sentences to align on the {side.lang} side")
     # a mixed file's two blocks were told apart by their languages, line by line
     warnings = language_warnings(source, target) if path2 is not None else []
     return Document(doc_id, source, target, warnings)
