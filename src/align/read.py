@@ -118,7 +118,7 @@ def read_text(path: str | Path) -> str:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; {_TOO_BIG}")
+            raise AlignError(f"{p}: file is {size / 2**20:,.0f} MiB; {_too_big()}")
         # read no more than the limit: a device or pipe (/dev/zero) reports size 0 and never ends
         with open(p, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
@@ -127,12 +127,13 @@ def read_text(path: str | Path) -> str:
     return _checked_text(data, str(p))
 
 
-_TOO_BIG = f"the limit is {MAX_FILE_BYTES // 2**20} MiB a file"
+def _too_big() -> str:
+    return f"the limit is {MAX_FILE_BYTES // 2**20} MiB a file"
 
 
 def _checked_text(data: bytes, name: str) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise AlignError(f"{name}: more than {MAX_FILE_BYTES // 2**20} MiB to read; {_TOO_BIG}")
+        raise AlignError(f"{name}: more than {MAX_FILE_BYTES // 2**20} MiB to read; {_too_big()}")
     text = decode(data, name)
     if not text.strip():
         raise AlignError(f"{name}: file is empty" if not data else f"{name}: file holds only white space")
