@@ -182,6 +182,10 @@ def test_python_exports_write_what_the_command_line_writes(seed_alignment, tmp_p
     assert page.count("<tr class=") == len(seed_alignment.beads)
     assert page.count('<tr class="align-flagged"') == sum(bool(b.flags) for b in seed_alignment.beads) >= 1
     assert "Putin habe über Transportkapazitäten gesprochen." in page and 'data-flag="duplicate"' in page
+    # above the table, each flag of a bead links to its row
+    links = re.findall(r'href="#(bead-\d+)"', page)
+    assert len(links) == sum(len(b.flags) for b in seed_alignment.beads)
+    assert all(page.count(f'id="{anchor}"') == 1 for anchor in links)
     corpus = read_tsv(tmp_path / "out" / "corpus.tsv")
     assert (tmp_path / "out" / "corpus.en").read_text(encoding="utf-8").splitlines() == list(corpus["src"])
     assert (tmp_path / "out" / "corpus.tmx").read_text(encoding="utf-8").count("<tu ") == 1

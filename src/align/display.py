@@ -61,8 +61,11 @@ def _ids(ids: list[int]) -> str:
     return ",".join(str(i) for i in ids) or "—"
 
 
-def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEADS) -> str:
-    """The alignment as an HTML table (source | target), flags highlighted."""
+def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEADS, anchors: bool = False) -> str:
+    """The alignment as an HTML table (source | target), flags highlighted.
+
+    With ``anchors`` every row has an id (``bead-N``) and the flags are listed above the
+    table, each a link to its row: for a standalone page, where ids cannot clash."""
     src, tgt = alignment.source, alignment.target
     pairs = sum(b.is_pair for b in alignment.beads)
     flagged = sum(bool(b.flags) for b in alignment.beads)
@@ -77,13 +80,24 @@ def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEA
     if document_flags:
         header += "<ul>" + "".join(f"<li>{_flag_badge(f)}</li>" for f in document_flags) + "</ul>"
     shown = alignment.beads if max_beads is None else alignment.beads[:max_beads]
+    if anchors:
+        links = [
+            f'<li><a href="#bead-{number}">bead {number}</a>: {_flag_badge(flag)}</li>'
+            for number, bead in enumerate(shown)
+            for flag in bead.flags
+        ]
+        if links:
+            header += (
+                f"<details open><summary>{len(links)} flags in the table</summary><ul>{''.join(links)}</ul></details>"
+            )
     rows = []
     for number, bead in enumerate(shown):
         status = row_status(bead)
         score = f"{bead.score:.2f}" if bead.is_pair else ""
         flags = "<br>".join(_flag_badge(f) for f in bead.flags)
+        row_id = f' id="bead-{number}"' if anchors else ""
         rows.append(
-            f'<tr class="align-{status}" style="{_ROW_STYLE[status]}">'
+            f'<tr class="align-{status}"{row_id} style="{_ROW_STYLE[status]}">'
             f'<td style="{_CELL}">{number}</td>'
             f'<td style="{_CELL}">{bead.type}</td>'
             f'<td style="{_CELL}">{_ids(bead.src_ids)} : {_ids(bead.tgt_ids)}</td>'
@@ -110,7 +124,7 @@ def report_page(alignment: Alignment) -> str:
     for reading in a browser without Python."""
     src, tgt = alignment.source, alignment.target
     title = escape(f"{alignment.doc_id} ({src.lang} → {tgt.lang})")
-    body = alignment_html(alignment, max_beads=None)
+    body = alignment_html(alignment, max_beads=None, anchors=True)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title} — align</title>\n</head>\n"
