@@ -331,14 +331,16 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
         assert result.returncode == 1 and "Traceback" not in result.stderr
         summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
         assert summary["this_run"]["documents_resumed"] == resumed
-    assert summary["outputs"] == [
+    outputs = [
         "alignments.jsonl",
         "corpus.tsv",
         "documents.jsonl",
         "errors.tsv",
+        "report.html",
         "reports/",
         "summary.json",
     ]
+    assert summary["outputs"] == outputs
     documents = [json.loads(line) for line in (outdir / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [d["report"] for d in documents] == [f"reports/{doc_id}.html" for doc_id in good]
     for doc_id in good:
@@ -347,9 +349,15 @@ def test_batch_with_good_and_broken_documents(tmp_path: Path) -> None:
             r["doc_id"] == doc_id for r in records
         )
     assert "&lt;b&gt;&amp;amp;" in (outdir / "reports" / f"{good[1]}.html").read_text(encoding="utf-8")
+    # report.html: a row per document in manifest order, a link to each report, the failures with their reason
+    index = (outdir / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="(reports/[^"]+)">', index) == [f"reports/{doc_id}.html" for doc_id in good]
+    assert index.count("<tr style=") == 7 and index.count("failed: ") == 5
+    assert "7 documents:" in index and "5 failed." in index
     # a rerun without them: the reports of the earlier merge go, so OUT never mixes two runs
     assert run_align("batch", str(manifest), "-o", str(outdir)).returncode == 1
-    assert not (outdir / "reports").exists() and not (outdir / "corpus.tmx").exists()
+    assert not (outdir / "reports").exists() and not (outdir / "report.html").exists()
+    assert not (outdir / "corpus.tmx").exists()
     assert (outdir / "pairs.jsonl").exists() and (outdir / "parts" / f"{good[0]}.html").exists()
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .aligner import AlignerConfig
+from .display import BatchIndex
 from .errors import AlignError
 from .export import (
     DEFAULT_FORMATS,
@@ -787,14 +788,15 @@ def merge_parts(
         "uncovered_segments": 0,
     }
     first_warning: dict[str, str] | None = None  # named on the command line; the rest are in documents.jsonl
-    reports = "html" in formats
-    if reports:
-        (outdir / REPORTS_DIR).mkdir(exist_ok=True)
+    index = None  # --formats html: report.html links every document's reports/<name>.html
     with ExitStack() as stack:
         out = OutputFiles(outdir, stack)
         alignments, documents, errors = (out.get(n) for n in ("alignments.jsonl", "documents.jsonl", "errors.tsv"))
         corpus = CorpusExports(out, formats, language_pairs, corpus_filter)
         errors.write("doc_id\treason\n")
+        if "html" in formats:
+            (outdir / REPORTS_DIR).mkdir(exist_ok=True)
+            index = BatchIndex(out.get("report.html"), f"align batch: {outdir.name}")
         for spec in specs():
             part_path, error_path = part_paths(parts_dir, spec)
             if not part_path.exists():
@@ -804,6 +806,8 @@ def merge_parts(
                         reason = str(json.loads(error_path.read_text(encoding="utf-8"))["reason"])
                 errors.write(f"{escape_tsv(spec.doc_id)}\t{escape_tsv(reason)}\n")
                 totals["documents"]["failed"] += 1
+                if index is not None:
+                    index.add_failure(spec.doc_id, reason)
                 continue
             totals["documents"]["succeeded"] += 1
             summary = _read_summary(part_path)
@@ -811,10 +815,11 @@ def merge_parts(
             if warned:
                 totals["documents"]["with_warnings"] += 1
                 first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
-            if reports:
+            if index is not None:  # written at once, not held open: a batch may have any number
                 name = f"{REPORTS_DIR}/{spec.name}.html"
-                out.get(name).write(_read_report(report_path(parts_dir, spec)))
+                _atomic_write(outdir / name, [_read_report(report_path(parts_dir, spec))])
                 summary = summary | {"report": name}
+                index.add(summary, name)
             documents.write(json_line(summary))
             src_lang, tgt_lang = summary["languages"]["src"], summary["languages"]["tgt"]
             _add_totals(totals, summary)
@@ -822,7 +827,9 @@ def merge_parts(
                 alignments.write(line)
                 corpus.add(record, src_lang, tgt_lang, warned)
         corpus.close()
-        written = out.commit()
+        if index is not None:
+            index.close()
+        written = out.commit() + ([f"{REPORTS_DIR}/"] if index is not None else [])
 
     documents_count = totals["documents"]
     summary = {

@@ -1,5 +1,5 @@
 """HTML rendering of an Alignment: a side-by-side table of beads, for Jupyter and as a
-standalone page (``report.html``, ``--formats html``).
+standalone page (``report.html``, ``--formats html``); and a batch's index of those pages.
 
 Every bead is one row, in document order, so unaligned segments (a bead with one
 empty side) stay visible where they occur. Flagged rows are highlighted and carry
@@ -10,7 +10,7 @@ Styles are inline because notebook front ends may strip <style> blocks.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .model import Alignment, Bead, Flag
@@ -130,3 +130,57 @@ def report_page(alignment: Alignment) -> str:
         f"<title>{title} — align</title>\n</head>\n"
         f'<body style="font-family:sans-serif;margin:1em">\n{body}\n</body>\n</html>\n'
     )
+
+
+class BatchIndex:
+    """The page a batch's reports open from (``report.html``): one row per document, in
+    input order, linking to its report, with its counts, flags and warnings; failed
+    documents with their reason. Streamed row by row, so a corpus of any size fits."""
+
+    _COLUMNS = ("#", "document", "languages", "segments", "pairs", "flags", "warnings")
+
+    def __init__(self, stream: IO[str], title: str) -> None:
+        self._stream, self._rows = stream, 0
+        self._flagged = self._warned = self._failed = 0
+        head = "".join(f'<th style="{_CELL}">{escape(c)}</th>' for c in self._COLUMNS)
+        stream.write(
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{escape(title)} — align</title>\n</head>\n"
+            f'<body style="font-family:sans-serif;margin:1em">\n<p><b>{escape(title)}</b></p>\n'
+            f'<table class="align-documents" style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>\n'
+        )
+
+    def _row(self, cells: list[str], style: str) -> None:
+        self._rows += 1
+        tds = "".join(f'<td style="{_CELL}">{c}</td>' for c in [str(self._rows), *cells])
+        self._stream.write(f'<tr style="{style}">{tds}</tr>\n')
+
+    def add(self, summary: dict, href: str) -> None:
+        """A document that was aligned: its summary.json object and its report's address."""
+        flags = summary.get("flags", {})
+        warnings = summary.get("warnings", [])
+        self._flagged += bool(flags)
+        self._warned += bool(warnings)
+        langs, segments = summary["languages"], summary["segments"]
+        flag_cells = ", ".join(f"{escape(t)} {n}" for t, n in sorted(flags.items()))
+        self._row(
+            [
+                f'<a href="{escape(href)}">{escape(summary["doc_id"])}</a>',
+                f"{escape(langs['src'])} → {escape(langs['tgt'])}",
+                f"{segments['src']} / {segments['tgt']}",
+                str(summary["pairs"]),
+                flag_cells,
+                "<br>".join(escape(w) for w in warnings),
+            ],
+            _ROW_STYLE["flagged"] if flags or warnings else "",
+        )
+
+    def add_failure(self, doc_id: str, reason: str) -> None:
+        self._failed += 1
+        self._row([escape(doc_id), "", "", "", "", f"failed: {escape(reason)}"], _ROW_STYLE["unaligned"])
+
+    def close(self) -> None:
+        self._stream.write(
+            f"</tbody></table>\n<p>{self._rows} documents: {self._flagged} with flags, {self._warned} with "
+            f"warnings, {self._failed} failed.</p>\n</body>\n</html>\n"
+        )
