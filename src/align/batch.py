@@ -770,7 +770,9 @@ def merge_parts(
     """Stream the part files, in input order, into the corpus-wide outputs; return the summary.
 
     Every bead goes to alignments.jsonl; the pairs ``corpus_filter`` keeps go to the corpus
-    exports (corpus.tsv, TMX, Moses, pairs.jsonl)."""
+    exports (corpus.tsv, TMX, Moses, pairs.jsonl); with "html", each document's report goes
+    to reports/ and report.html lists them."""
+    formats = set(formats)
     language_pairs: Counter[tuple[str, str]] = Counter()
     for spec in specs():  # first pass: languages, for the TMX header and the Moses file names
         part_path, _ = part_paths(parts_dir, spec)
