@@ -179,7 +179,7 @@ def pair_features(
         paired = i in src_pos and i in tgt_pos
         similarity = float(sim[src_pos[i], tgt_pos[i]]) if paired else 0.0
         cosine = float(alignment.src_vectors[src_pos[i]] @ alignment.tgt_vectors[tgt_pos[i]]) if paired else 0.0
-        missing, extra = unmatched(s, t)
+        missing, extra = unmatched(s, t, src_lang, tgt_lang)
         miss_names, extra_names = differing_names(s, t, src_lang, tgt_lang)
         loop = loop_in(t, tgt_lang)
         z = (ratios[i] - centre) / spread

@@ -215,7 +215,7 @@ def _partial_scores(ctx: Context) -> list[PartialScore]:
     out = []
     for stat in length_stats(ctx, GAP_SMOOTHING):
         pair = stat.pair
-        missing_num, extra_num = ctx.once(unmatched, pair.src_text, pair.tgt_text)
+        missing_num, extra_num = ctx.once(unmatched, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
         missing_names, extra_names = ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
         missing = [m.text for m in missing_num] + missing_names
         extra = [m.text for m in extra_num] + extra_names

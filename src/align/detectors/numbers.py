@@ -1,14 +1,19 @@
 """``number_mismatch``: numbers that differ between the two sides of an aligned pair.
 
 Digits are read under both the English (1,000.5) and the German (1.000,5) convention,
-so "4,5"/"4.5" and "1.000"/"1,000" match; number words (0–99, ordinals, "twice") in
-English and German count as their value; "2 Millionen" also matches "2,000,000".
+so "4,5"/"4.5" and "1.000"/"1,000" match; "2 Millionen" also matches "2,000,000".
+Number words (0–99; English and German ordinals and "twice" too) and month names count
+as their value in the languages we have them for (English, German, French), each text
+read with its own language's words: "elf" is 11 in German only. Against a language we have no words for,
+the other side's number words and small whole numbers (which that side may spell out)
+are not compared.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Flag
 from .context import Context, clip
@@ -47,62 +52,111 @@ _ORDINALS_DE = [
 ]
 
 
-def _word_values() -> dict[str, int]:
-    values: dict[str, int] = {}
-    for i, w in enumerate(_UNITS_EN):
-        if w != "one":  # "one" is mostly a pronoun ("the one who"); digits 1 are lenient instead
-            values[w] = i
-    for i, w in enumerate(_UNITS_DE):
-        values[w] = i
-    values.update(_TENS_EN)
-    values.update(_TENS_DE)
+_UNITS_FR = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+             "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit", "dix-neuf"]  # fmt: skip
+_TENS_FR = {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+
+
+def _english() -> dict[str, int]:
+    # "one" is mostly a pronoun ("the one who"); a lone digit 1 is lenient instead (_ONE_WORDS)
+    values = {w: i for i, w in enumerate(_UNITS_EN) if w != "one"} | _TENS_EN
     for tens, tv in _TENS_EN.items():
         for unit in range(1, 10):
             values[f"{tens}-{_UNITS_EN[unit]}"] = tv + unit
+    values |= {w: i for i, w in enumerate(_ORDINALS_EN, 1)}
+    return values | {"both": 2, "twice": 2, "dozen": 12}
+
+
+def _german() -> dict[str, int]:
+    values = {w: i for i, w in enumerate(_UNITS_DE)} | _TENS_DE
     for tens, tv in _TENS_DE.items():
         for unit, word in enumerate(["ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"], 1):
             values[f"{word}und{tens}"] = tv + unit
-    for i, w in enumerate(_ORDINALS_EN, 1):
-        values[w] = i
     for i, stem in enumerate(_ORDINALS_DE, 1):
-        if stem != "acht":
-            for ending in ("e", "en", "er", "es", "em"):
-                values[stem + ending] = i
-    for ending in ("e", "en", "er", "es", "em"):
-        values["acht" + ending] = 8
-    for word in ("beide", "beiden", "beider", "beides", "beidem", "both"):
+        for ending in ("e", "en", "er", "es", "em"):
+            values[stem + ending] = 8 if stem == "acht" else i
+    for word in ("beide", "beiden", "beider", "beides", "beidem"):
         values[word] = 2  # "die beiden Länder" / "the two countries"
-    values.update({"twice": 2, "zweimal": 2, "dreimal": 3, "viermal": 4, "dozen": 12, "dutzend": 12})
-    return values
+    return values | {"zweimal": 2, "dreimal": 3, "viermal": 4, "dutzend": 12}
 
 
-NUMBER_WORDS = _word_values()
-_WORD_ALTERNATION = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
+def _french() -> dict[str, int]:
+    values = {w: i for i, w in enumerate(_UNITS_FR) if w != "un"} | _TENS_FR  # "un": the article, as "one"
+    values |= {"soixante-dix": 70, "quatre-vingt": 80, "quatre-vingts": 80, "quatre-vingt-dix": 90}
+    for tens, tv in _TENS_FR.items():
+        values[f"{tens}-et-un"] = tv + 1
+        for unit in range(2, 10):
+            values[f"{tens}-{_UNITS_FR[unit]}"] = tv + unit
+    for unit in range(1, 10):  # 71-79 and 91-99 count on from ten: soixante-douze, quatre-vingt-dix-sept
+        values[f"soixante-{'et-' if unit == 1 else ''}{_UNITS_FR[10 + unit]}"] = 70 + unit
+        values[f"quatre-vingt-{_UNITS_FR[unit]}"] = 80 + unit
+        values[f"quatre-vingt-{_UNITS_FR[10 + unit]}"] = 90 + unit
+    # no ordinals: "la première ascension", "la deuxième montagne" stand for German compounds
+    # ("Erstersteigung", "zweithöchste") that hold no number word of their own
+    return values | {"douzaine": 12}
+
+
+NUMBER_WORDS: dict[str, dict[str, int]] = {"en": _english(), "de": _german(), "fr": _french()}
 _SCALES = {
     "thousand": 1e3, "tausend": 1e3, "tsd": 1e3, "k": 1e3,
     "million": 1e6, "millionen": 1e6, "millions": 1e6, "mio": 1e6, "m": 1e6, "mn": 1e6,
     "billion": 1e9, "billions": 1e9, "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "bn": 1e9,
-    "trillion": 1e12, "billionen": 1e12,
+    "trillion": 1e12, "billionen": 1e12, "mille": 1e3, "milliard": 1e9, "milliards": 1e9,
 }  # fmt: skip
-# Letters may follow the digits: "44jährige", "1850s", "3rd", "4pm".
-NUMBER = re.compile(
-    rf"(?<![\w.,])(?P<digits>\d+(?:[.,'\u00a0\u202f]\d+)*)(?!\d)"
-    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b\.?)?"
-    rf"(?:\s?(?P<clock>Uhr|h\b|a\.\s?m\.|p\.\s?m\.|am\b|pm\b|o'clock))?"
-    rf"|\b(?P<word>{_WORD_ALTERNATION})\b",
-    re.I,
-)
-_MONTHS = {
-    "January": 1, "Januar": 1, "Jänner": 1, "February": 2, "Februar": 2, "March": 3, "März": 3, "April": 4,
-    "May": 5, "Mai": 5, "June": 6, "Juni": 6, "July": 7, "Juli": 7, "August": 8, "September": 9,
-    "October": 10, "Oktober": 10, "November": 11, "December": 12, "Dezember": 12,
+_MONTHS: dict[str, dict[str, int]] = {
+    "en": {"January": 1, "February": 2, "March": 3, "April": 4, "May": 5, "June": 6, "July": 7, "August": 8,
+           "September": 9, "October": 10, "November": 11, "December": 12},
+    "de": {"Januar": 1, "Jänner": 1, "Februar": 2, "März": 3, "April": 4, "Mai": 5, "Juni": 6, "Juli": 7,
+           "August": 8, "September": 9, "Oktober": 10, "November": 11, "Dezember": 12},
+    "fr": {"janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
+           "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12},
 }  # fmt: skip
-# Month names count as numbers (case-sensitive: "may" is a verb) so 14.09.2023 matches "14 September 2023".
-MONTH = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\b")
 # Words that stand for "one" when the other side writes the digit 1.
 _ONE_WORDS = re.compile(
-    r"\b(?:one|a|an|single|once|first|ein|eine|einen|einem|einer|eines|einmal|erste[nmrs]?|einzige[nmrs]?)\b", re.I
+    r"\b(?:one|a|an|single|once|first|ein|eine|einen|einem|einer|eines|einmal|erste[nmrs]?|einzige[nmrs]?"
+    r"|une?|premi[eè]re?s?|seule?s?)\b",
+    re.I,
 )
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How one language's text is read: its number pattern, number words and month names."""
+
+    number: re.Pattern[str]
+    words: dict[str, int]
+    months: dict[str, int]
+    month: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=16)
+def _reader(lang: str | None) -> _Reader:
+    """The reader for a language; ``None``: every language's words at once (no language given)."""
+    if lang is None:
+        words = {w: v for table in NUMBER_WORDS.values() for w, v in table.items()}
+        months = {m: v for table in _MONTHS.values() for m, v in table.items()}
+    else:
+        words, months = NUMBER_WORDS.get(lang, {}), _MONTHS.get(lang, {})
+    # capitalised words too ("Drei Tage", "Septembre 2023" at a sentence start); months case-sensitively
+    # ("may" is a verb), with the capitalised form of a language that writes them in lower case
+    months = months | {m.capitalize(): v for m, v in months.items()}
+    alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    # Letters may follow the digits: "44jährige", "1850s", "3rd", "4pm"; a point may precede them
+    # only after a letter ("S.298", "Nr.212"): the parts of 1.000 or -.35 are not numbers
+    number = re.compile(
+        rf"(?:(?<=[^\W\d_]\.)|(?<![\w.,]))(?P<digits>\d+(?:[.,'\u00a0\u202f]\d+)*)(?!\d)"
+        rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b\.?)?"
+        rf"(?:\s?(?P<clock>Uhr|h\b|a\.\s?m\.|p\.\s?m\.|am\b|pm\b|o'clock))?"
+        + (rf"|\b(?P<word>{alternation})\b" if words else ""),
+        re.I,
+    )
+    month = re.compile(rf"\b(?:{'|'.join(sorted(months, key=len, reverse=True))})\b") if months else None
+    return _Reader(number, words, months, month)
+
+
+def reads_number_words(lang: str | None) -> bool:
+    """Whether number words and month names of this language are known (None: any language)."""
+    return lang is None or lang in NUMBER_WORDS
 
 
 @dataclass(frozen=True)
@@ -135,17 +189,18 @@ def _clock_values(hour: float) -> frozenset[float]:
     return frozenset({hour, hour - 12 if 12 < hour <= 24 else hour + 12})
 
 
-def mentions(text: str) -> list[Mention]:
+def mentions(text: str, lang: str | None = None) -> list[Mention]:
+    reader = _reader(lang)
     out = []
-    for m in NUMBER.finditer(text):
+    for m in reader.number.finditer(text):
         clock = (m.group("clock") or "").lower().replace(" ", "")
         if clock and re.fullmatch(r"\d{1,2}[.,]\d{2}", m.group("digits") or ""):
             hour, minute = re.split(r"[.,]", m.group("digits"))  # "3.40 Uhr" is 3:40
             out.append(Mention(hour, _clock_values(float(hour)), False))
             out.append(Mention(minute, frozenset({float(minute)}), False))
             continue
-        if m.group("word"):
-            out.append(Mention(m.group(), frozenset({float(NUMBER_WORDS[m.group("word").lower()])}), True))
+        if reader.words and m.group("word"):
+            out.append(Mention(m.group(), frozenset({float(reader.words[m.group("word").lower()])}), True))
             continue
         for values in _digit_values(m.group("digits")):
             extended = set(values)
@@ -155,13 +210,28 @@ def mentions(text: str) -> list[Mention]:
             if clock:
                 extended |= {v for value in values for v in _clock_values(value)}
             out.append(Mention(m.group(), frozenset(extended), False))
-    out.extend(Mention(m.group(), frozenset({float(_MONTHS[m.group()])}), True) for m in MONTH.finditer(text))
+    if reader.month is not None:
+        out.extend(
+            Mention(m.group(), frozenset({float(reader.months[m.group()])}), True) for m in reader.month.finditer(text)
+        )
     return out
 
 
-def unmatched(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
-    """Numbers of each side that find no equal number on the other side."""
-    left, right = mentions(src), mentions(tgt)
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+
+
+def _may_be_spelled(mention: Mention) -> bool:
+    """A number word, or a whole number under 100 that the other side may have written as one."""
+    return mention.is_word or any(v.is_integer() and 0 <= v < 100 for v in mention.values)
+
+
+def unmatched(
+    src: str, tgt: str, src_lang: str | None = None, tgt_lang: str | None = None
+) -> tuple[list[Mention], list[Mention]]:
+    """Numbers of each side that find no equal number on the other side (languages: ISO codes;
+    None reads every language's number words)."""
+    left, right = mentions(src, src_lang), mentions(tgt, tgt_lang)
     used = [False] * len(right)
     missing = []
     for mention in left:
@@ -175,6 +245,14 @@ def unmatched(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
     # a lone "1" against "one"/"ein"/"a": the other side wrote it as a word we do not count
     missing = [m for m in missing if not (1.0 in m.values and _ONE_WORDS.search(tgt))]
     extra = [m for m in extra if not (1.0 in m.values and _ONE_WORDS.search(src))]
+    # a word the other side has verbatim is a name there ("BBC Two", "Theresa May", "Anwar Mai")
+    missing = [m for m in missing if not (m.is_word and _has_word(tgt, m.text))]
+    extra = [m for m in extra if not (m.is_word and _has_word(src, m.text))]
+    # against a language whose number words we cannot read, "drei" or "3" may be there as a word
+    if not reads_number_words(tgt_lang):
+        missing = [m for m in missing if not _may_be_spelled(m)]
+    if not reads_number_words(src_lang):
+        extra = [m for m in extra if not _may_be_spelled(m)]
     return missing, extra
 
 
@@ -191,7 +269,7 @@ def find_number_mismatches(ctx: Context) -> list[Flag]:
     threshold = ctx.config.threshold("number_mismatch")
     flags = []
     for pair in ctx.pairs():
-        missing, extra = ctx.once(unmatched, pair.src_text, pair.tgt_text)
+        missing, extra = ctx.once(unmatched, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
         score = mismatch_score(missing, extra)
         if score and score >= threshold:
             parts = []
