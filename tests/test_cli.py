@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from align import cli
 from conftest import SEED, deen_document, run_main, run_main_output, shared
 
 
@@ -350,6 +351,17 @@ def news_item(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return tmp_path
+
+
+def test_a_long_document_is_summed_up_on_the_terminal_and_whole_in_the_files(
+    news_item: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(cli, "SHOWN_ON_TERMINAL", 1)  # the three-sentence item stands for a long document
+    run = ["run", str(news_item / "item.en"), str(news_item / "item.de"), "-o", str(news_item / "o")]
+    code, stdout, _ = run_main_output(run, capsys, monkeypatch)
+    assert code == 0
+    assert stdout.count("\n         ") == 1 and "… 2 more pairs (all in corpus.tsv)" in stdout
+    assert len(read_jsonl(news_item / "o" / "pairs.jsonl")) == 3
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -219,16 +219,25 @@ def run(
         _report(alignment, summary, outdir)
 
 
+SHOWN_ON_TERMINAL = 40  # pairs, then flags: a long document's are in the files, not the terminal
+
+
 def _report(alignment: Alignment, summary: dict, outdir: Path) -> None:
     src, tgt = alignment.source, alignment.target
     click.echo(
         f"{alignment.doc_id}: {len(src)} {src.lang} / {len(tgt)} {tgt.lang} segments, "
         f"{summary['pairs']} pairs, beads {summary['beads']}"
     )
-    for src_text, tgt_text, score in alignment.pairs():
+    pairs = alignment.pairs()
+    for src_text, tgt_text, score in pairs[:SHOWN_ON_TERMINAL]:
         click.echo(f"  {score:5.2f}  {src_text}\n         {tgt_text}")
-    for flag in alignment.flags:
+    if len(pairs) > SHOWN_ON_TERMINAL:
+        click.echo(f"  … {len(pairs) - SHOWN_ON_TERMINAL} more pairs (all in corpus.tsv)")
+    for flag in alignment.flags[:SHOWN_ON_TERMINAL]:
         click.echo(f"  [{flag.type}] {flag.reason}")
+    if len(alignment.flags) > SHOWN_ON_TERMINAL:
+        more = len(alignment.flags) - SHOWN_ON_TERMINAL
+        click.echo(f"  … {more} more flags (all in alignments.jsonl; --formats html for a report.html)")
     if summary["corpus"]["left_out"]:
         click.echo(_corpus_line(summary["corpus"]))
     click.echo(f"wrote {outdir}/{', '.join(summary['outputs'])}")
