@@ -298,8 +298,11 @@ def write_summary(
     reports = f"{REPORTS_DIR}/"
     outputs = sorted({reports if n.startswith(reports) else n for n in written} | {"summary.json"})
     try:
-        earlier = json.loads((outdir / "summary.json").read_text(encoding="utf-8")).get("outputs", [])
-    except (OSError, ValueError, AttributeError):
+        written_before = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+        # ours: a document's summary (languages) or a batch's (language_pairs)
+        ours = "languages" in written_before or "language_pairs" in written_before
+        earlier = written_before.get("outputs", []) if ours else []
+    except (OSError, ValueError, AttributeError, TypeError):
         earlier = []
     earlier_names = {n for n in earlier if isinstance(n, str)} if isinstance(earlier, list) else set()
     for name in earlier_names - set(outputs):
