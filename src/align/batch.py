@@ -495,6 +495,11 @@ class BatchOptions:
     progress_bar: bool | None = None  # None: a bar when stderr is a terminal
     log_interval: float = 10.0
 
+    @property
+    def reports(self) -> bool:
+        """Whether each document gets an HTML report (``--formats html``)."""
+        return "html" in self.formats
+
 
 @dataclass
 class BatchReport:
@@ -578,8 +583,9 @@ class LocalBackend:
 
     def submit(self, specs: list[DocSpec], parts_dir: Path) -> Future[TaskResult]:
         options = self._options
-        reports = "html" in options.formats
-        return self._pool.submit(_run_task, specs, str(parts_dir), options.limits, options.presegmented, reports)
+        return self._pool.submit(
+            _run_task, specs, str(parts_dir), options.limits, options.presegmented, options.reports
+        )
 
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -677,9 +683,9 @@ def run_batch(source: Path, outdir: Path, options: BatchOptions, stream: IO[str]
     if total == 0:
         raise AlignError(f"{source}: lists no documents")
     parts_dir = _prepare_outdir(outdir, options)
-    reports = "html" in options.formats  # asked for on a resume: documents without one are aligned again
-    already = sum(1 for spec in specs() if is_done(parts_dir, spec, reports))
-    todo = (spec for spec in specs() if not is_done(parts_dir, spec, reports))
+    # reports asked for on a resume: the documents without one are aligned again
+    already = sum(1 for spec in specs() if is_done(parts_dir, spec, options.reports))
+    todo = (spec for spec in specs() if not is_done(parts_dir, spec, options.reports))
     bar = stream.isatty() if options.progress_bar is None else options.progress_bar
     progress = Progress(total, already, bar, options.log_interval, stream)
     try:

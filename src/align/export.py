@@ -289,14 +289,14 @@ _OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def write_summary(
     outdir: Path, written: Iterable[str], summary: dict[str, Any], run_info: dict[str, Any]
 ) -> dict[str, Any]:
-    """Write summary.json, naming the files written (``outputs``: the reports folder once).
+    """Write summary.json, naming the files written (``outputs``; a batch names its reports folder once).
 
     What an earlier run into the same directory wrote and this one did not (a corpus.tmx
     made with another filter, a report no longer asked for) is deleted first, so the
     directory never mixes two runs; only names the earlier summary.json lists as its
     outputs are touched."""
     reports = f"{REPORTS_DIR}/"
-    outputs = sorted({reports if n.startswith(reports) else n for n in written} | {"summary.json"})
+    outputs = sorted({*written, "summary.json"})
     try:
         written_before = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
         # ours: a document's summary (languages) or a batch's (language_pairs)

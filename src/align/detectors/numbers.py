@@ -4,9 +4,9 @@ Digits are read under both the English (1,000.5) and the German (1.000,5) conven
 so "4,5"/"4.5" and "1.000"/"1,000" match; "2 Millionen" also matches "2,000,000".
 Number words (0–99; English and German ordinals and "twice" too) and month names count
 as their value in the languages we have them for (English, German, French), each text
-read with its own language's words: "elf" is 11 in German only. Against a language we have no words for,
-the other side's number words and small whole numbers (which that side may spell out)
-are not compared.
+read with its own language's words: "elf" is 11 in German only. Against a language we
+have no words for, the other side's number words and small whole numbers (which that
+side may spell out) are not compared.
 """
 
 from __future__ import annotations
