@@ -8,6 +8,13 @@ Which words are names: in English (and other languages that capitalise only name
 capitalised word that is not sentence-initial, or an acronym. In German every noun is
 capitalised, so a German word counts as a name only when it is about as frequent in
 English text as in German text (names do not get translated; nouns do), or is an acronym.
+Against a language other than English it must be about as frequent in English as well: "Berge"
+and "Fusse" are also French words ("berge", "fusse"), not names; and the list of exonyms holds
+English forms only, so against other languages those words take the frequency rule too.
+
+Not names anywhere: Roman numerals ("camp II") and compass points ("arête SE", "WNW"), which
+the other side may write as "2" or "Südost", and the words of a heading set in capitals
+("MIT NACHTRÄGEN AUS FRÜHEREN JAHREN"), which are ordinary words, not acronyms.
 """
 
 from __future__ import annotations
@@ -75,6 +82,14 @@ _GERMAN_FALSE_FRIENDS = {
     "bad", "boot", "rock", "land", "mode", "chef", "will", "also", "fast", "bald", "dose", "note", "rente",
     "kiefer", "tagen", "tradition",
 }  # fmt: skip
+# up to XXXIX (camps, centuries, kings); C, D, L and M are left out: "DC", "CD", "XL" are acronyms
+_ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+# compass points: English, French (O for ouest: "NO" nord-ouest) and German (O for Ost: "SO" Südost)
+_COMPASS_POINTS = frozenset({
+    "NE", "NW", "SE", "SW", "NO", "SO", "NNE", "ENE", "ESE", "SSE", "SSW", "WSW", "WNW", "NNW", "NNO", "ONO", "OSO",
+    "SSO",
+})  # fmt: skip
+_CAPITALS_RUN = 3  # this many all-capital words in a row are a heading in capitals, not acronyms
 _NAME_SIMILARITY = 0.75  # edit similarity of transliteration keys at which two spellings are one name
 
 
@@ -122,6 +137,25 @@ def _is_acronym(word: str) -> bool:
     return len(word) >= 2 and sum(c.isupper() for c in word) >= 2 and word[0].isupper()
 
 
+def _never_a_name(word: str) -> bool:
+    """A Roman numeral or a compass point: "II", "XIV", "SE", "WNW" (words that look like acronyms)."""
+    return word in _COMPASS_POINTS or bool(_ROMAN_NUMERAL.fullmatch(word))
+
+
+def _capitals_runs(words: list[re.Match[str]]) -> set[int]:
+    """Offsets of the words in runs of ``_CAPITALS_RUN`` or more all-capital words (a heading in capitals)."""
+    inside: set[int] = set()
+    run: list[int] = []
+    for m in [*words, None]:
+        if m is not None and len(m.group()) >= 2 and m.group().isupper():
+            run.append(m.start())
+            continue
+        if len(run) >= _CAPITALS_RUN:
+            inside.update(run)
+        run = []
+    return inside
+
+
 def _initial_positions(text: str) -> set[int]:
     """Offsets of words that start a sentence or a quotation (capitalised anyway)."""
     starts = {0}
@@ -133,18 +167,26 @@ def _initial_positions(text: str) -> set[int]:
 def names_in(text: str, lang: str, other_lang: str) -> list[str]:
     """The words of text that look like proper names."""
     initial = _initial_positions(text)
+    words = list(LETTER_WORD.finditer(text))
+    heading = _capitals_runs(words)
     found = []
-    for m in LETTER_WORD.finditer(text):
+    for m in words:
         word = re.sub(r"['’]s$", "", m.group())
         lower = word.lower()
-        if not word[0].isupper() or lower in _NOT_NAMES or len(word) < 2:
+        if not word[0].isupper() or lower in _NOT_NAMES or len(word) < 2 or _never_a_name(word):
             continue
+        if m.start() in heading:
+            continue  # a word of a heading in capitals: "JAHREN", "ANNÉES"
         if _is_acronym(word):
             found.append(word)
             continue
         z_here, z_other = zipf(lower, lang), zipf(lower, other_lang)
+        if lang == "de" and other_lang != "en":
+            # a German noun is often a word of some other language too ("Berge", "Route"); a name
+            # is about as frequent in English as well
+            z_other = min(z_other, zipf(lower, "en"))
         if lang == "de":
-            if lower in _EXONYMS_DE_EN:
+            if lower in _EXONYMS_DE_EN and other_lang == "en":
                 found.append(word)  # "Spanien": a name whose English form differs, wherever it stands
                 continue
             if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):

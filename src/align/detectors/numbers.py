@@ -111,6 +111,11 @@ _MONTHS: dict[str, dict[str, int]] = {
     "fr": {"janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
            "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12},
 }  # fmt: skip
+# Roman numerals II to XXXIX in capitals ("Lager II", "Ludwig XIV.", "XIXe siècle"); a lone I, V or X
+# is a pronoun, a letter or a variable more often than a number
+_ROMAN = re.compile(r"\b(?P<roman>[IVX]{2,})(?:e|er|ème|es)?\b")
+_ROMAN_WELL_FORMED = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 # Words that stand for "one" when the other side writes the digit 1.
 _ONE_WORDS = re.compile(
     r"\b(?:one|a|an|single|once|first|ein|eine|einen|einem|einer|eines|einmal|erste[nmrs]?|einzige[nmrs]?"
@@ -210,11 +215,22 @@ def mentions(text: str, lang: str | None = None) -> list[Mention]:
             if clock:
                 extended |= {v for value in values for v in _clock_values(value)}
             out.append(Mention(m.group(), frozenset(extended), False))
+    out.extend(
+        Mention(m.group(), frozenset({float(_roman_value(m.group("roman")))}), False)
+        for m in _ROMAN.finditer(text)
+        if _ROMAN_WELL_FORMED.fullmatch(m.group("roman"))
+    )
     if reader.month is not None:
         out.extend(
             Mention(m.group(), frozenset({float(reader.months[m.group()])}), True) for m in reader.month.finditer(text)
         )
     return out
+
+
+def _roman_value(numeral: str) -> int:
+    """XIV = 14: a symbol before a larger one is subtracted."""
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 def _has_word(text: str, word: str) -> bool:
