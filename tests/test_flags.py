@@ -20,7 +20,7 @@ from align.detectors.context import LETTER_WORD, zipf
 from align.detectors.names import _NAME_SIMILARITY, differing_names, name_key, same_name
 from align.detectors.numbers import unmatched
 from align.detectors.repeats import loop_in
-from align.detectors.untranslated import foreign_words
+from align.detectors.untranslated import foreign_words, source_language_confidence
 from align.errors import AlignError
 from align.evaluate import read_bead_file
 from align.flags import FLAG_TYPES, FlagConfig, detect, parse_threshold, summarize
@@ -218,6 +218,47 @@ def test_names_and_titles_kept_in_a_german_translation_are_not_untranslated(src:
     assert foreign_words(src, tgt, "en", "de") == []
     # the same English word left in lower case inside a German sentence is
     assert foreign_words("The exhibition was a skirmish.", "Die Ausstellung war ein skirmish.", "en", "de")
+
+
+def test_lists_of_names_in_a_french_target_are_not_german_text() -> None:
+    # Text+Berg dev's French translation keeps lists of climbers, photo credits and cited
+    # German titles; before, 23 of its segments were flagged "in German" (the names read as German)
+    base = shared("textberg", "dev", "dev.fr")
+    lines = [line.strip() for line in base.read_text(encoding="utf-8").split("\n") if line.strip()]
+    german = [line for line in lines if source_language_confidence(line, "de", "fr") is not None]
+    assert "Stiftung für alpine Forschungen , Zürich" in german  # an affiliation left in German
+    names = ("Ernst Schmid Jürg Marmet", "Fritz Luchsinger", "Tour de Muztagh", "Mount Everest")
+    assert not any(line.startswith(names) for line in german)
+    assert len(german) <= 8
+
+
+@pytest.mark.parametrize(
+    ("segment", "src_lang", "tgt_lang", "in_source"),
+    [
+        # English headlines in title case left in a German target (WMT20 news)
+        ("Earthquake in Istanbul: 34 Casualties Reported", "en", "de", True),
+        ("Military Sees Frustrating Trend As Suicides Spike", "en", "de", True),
+        ("Warrens Limonadengeld ging an Abtreibungsgegner", "en", "de", False),  # German, mostly nouns
+        ("Eduard Leuthold Wolfgang Diehl Adolf Reist", "de", "fr", False),  # names only
+        ("Tour de Muztagh ( 7297 m ) et « Black Tooth » , du SSE", "de", "fr", False),  # French by "de", "et"
+        ("c ) Albert Eggler , Gipfel über den Wolken .", "de", "fr", True),  # a German title, cited
+    ],
+)  # fmt: skip
+def test_segment_language_is_read_past_the_names(segment: str, src_lang: str, tgt_lang: str, in_source: bool) -> None:
+    assert (source_language_confidence(segment, src_lang, tgt_lang) is not None) == in_source
+
+
+def test_the_end_of_a_name_both_sides_have_is_not_an_untranslated_word() -> None:
+    src = "Die Höhe von 8603 m auf der Karte von Marcel Kurz darf als richtig gelten."
+    tgt = "L' altitude de 8603 m qui figure sur la carte de Marcel Kurz peut être considérée comme exacte."
+    assert foreign_words(src, tgt, "de", "fr") == []
+    # a common German word after an English word the source does not have next to it is still
+    # foreign (DEMETR codemix: "Vereinten Nationen"), and so is a title before a name
+    src = "Laut den Vereinten Nationen schrieb US-Präsident Donald Trump."
+    assert foreign_words(src, "According to the United Nationen, Präsident Donald Trump wrote.", "de", "en") == [
+        "Nationen",
+        "Präsident",
+    ]
 
 
 def test_borrowed_words_and_titles_are_kept_for_scoring_raw_mt() -> None:

@@ -1,14 +1,20 @@
 """``untranslated``: target text left in the source language, whole segments or words.
 
 Whole segments: language identification (Lingua) says the target segment is in the
-source language. Words: a target word that also occurs in the aligned source and is a
-common word of the source language but not of the target language ("wichtigen" in an
-English sentence); names are not, because a name is about as frequent in both, nor are
-words the source writes as names or titles ("The Heiress"), nor a lone English word that a
-German text capitalises like its own nouns ("Vaping", "Follower": borrowed nouns).
+source language; in a segment mostly of names (a list of climbers, a photo credit) its
+other words must say so too, since names read as the language of their owner.
+
+Words: a target word that also occurs in the aligned source and is a common word of the
+source language but not of the target language ("wichtigen" in an English sentence); names
+are not, because a name is about as frequent in both, nor are words the source writes as
+names or titles ("The Heiress"), nor a lone English word that a German text capitalises like
+its own nouns ("Vaping", "Follower": borrowed nouns), nor the end of a name the source has
+too ("Marcel Kurz", "Himalaya-Gesellschaft" in a French text).
 """
 
 from __future__ import annotations
+
+import re
 
 from .. import langid
 from ..errors import AlignError
@@ -22,6 +28,13 @@ FUNCTION_WORD_GAP = 3.0  # "und" (German 7.4, English 3.9: English corpora quote
 MIN_SOURCE_ZIPF_CAPITALISED = 3.8  # "Gruppe", "Nordkorea" yes; "Söder", "Dingolfing" (names) no …
 MIN_ZIPF_GAP_CAPITALISED = 2.0  # … nor names that are words too ("Graf", "Heil", "Jürgen")
 MIN_WORDS_FOR_LANGID = 4  # shorter segments (names, titles) are identical in both languages legitimately
+# whole segments: names read as the language of their owner, so a segment mostly of names is
+# judged by its lower-case words (at least this many) …
+MIN_LOWER_CASE_WORDS = 2
+MIN_SOURCE_ZIPF_COMMON = 3.0  # … where a capitalised word this common in the source language …
+MIN_ZIPF_GAP_COMMON = 1.5  # … and this much rarer in the target language is a word, not a name
+FUNCTION_WORD_ZIPF = 6.0  # a capitalised word this frequent in the source language (as, The, Over) …
+MIN_ZIPF_GAP_TITLE = 1.0  # … and clearly less so in the target language makes a segment a title, not names
 
 
 def _names_and_titles(text: str, lang: str) -> set[str]:
@@ -65,6 +78,12 @@ def foreign_words(src: str, tgt: str, src_lang: str, tgt_lang: str, *, borrowed:
             (z_src - z_tgt >= MIN_ZIPF_GAP and z_tgt < MAX_TARGET_ZIPF) or z_src - z_tgt >= FUNCTION_WORD_GAP
         ):
             foreign[k] = word
+    if not _capitalises_nouns(tgt_lang) and not borrowed:
+        # a capitalised word right after a capitalised word (not itself foreign) that it follows
+        # in the source too ends a name kept whole: "Marcel Kurz", "Himalaya-Gesellschaft";
+        # "United Nationen" (source: "Vereinten Nationen") does not, nor does a title before a
+        # name ("Präsident Donald Trump"), which a translation translates
+        foreign = {k: w for k, w in foreign.items() if not (w[0].isupper() and _in_a_name(words, k, foreign, src))}
     if _capitalises_nouns(tgt_lang) and not borrowed:
         # a lone English word capitalised like a German noun is borrowed ("Vaping", "Follower");
         # next to another foreign word it is part of untranslated text ("The Tears Flowed")
@@ -76,6 +95,21 @@ def foreign_words(src: str, tgt: str, src_lang: str, tgt_lang: str, *, borrowed:
     return list(foreign.values())
 
 
+_NAME_JOINER = re.compile(r"[\s.'’-]*")  # what may stand between two words of one name: "K.Wien", "Vienna-Sattel"
+
+
+def _in_a_name(words: list[re.Match[str]], k: int, foreign: dict[int, str], src: str) -> bool:
+    """Whether word k follows a capitalised word, not foreign, that it follows in the source too."""
+    if k == 0 or k - 1 in foreign:
+        return False
+    before = words[k - 1].group()
+    if len(before) < 2 or not before[0].isupper() or before.isupper():
+        return False  # an initial or an acronym ("US Präsident") says nothing
+    between = words[k].string[words[k - 1].end() : words[k].start()]
+    together = rf"(?<!\w){re.escape(before)}{_NAME_JOINER.pattern}{re.escape(words[k].group())}(?!\w)"
+    return bool(_NAME_JOINER.fullmatch(between) and re.search(together, src))
+
+
 def _capitalises_nouns(lang: str) -> bool:
     return lang in {"de", "lb"}
 
@@ -85,6 +119,53 @@ def _segment_language(text: str, src_lang: str, tgt_lang: str) -> tuple[str | No
         return langid.detect(text, (src_lang, tgt_lang))
     except AlignError:  # a side without a known language code: nothing to compare
         return None, 0.0
+
+
+def language_evidence(text: str, src_lang: str, tgt_lang: str) -> list[str]:
+    """The texts that must all read as the source language for a target segment to be in it.
+
+    Names read as the language of their owner: to Lingua, "Ernst Schmid Jürg Marmet Hans
+    Rudolf von Gunten" in a French list of climbers is German. Words are the lower-case ones
+    and capitalised common words of the source language ("Casualties" in an English headline
+    left in a German target). Where fewer than half the words are words (a list of names, a
+    caption), the lower-case ones must read as the source language too ("Tour de Muztagh (
+    7297 m ) et « Black Tooth »" is French by "de", "et"), and there must be two of them; else
+    the segment is judged whole only where a capitalised word is a function word of the source
+    language (a title: "Trump Slams Biden Over Border Crisis"). An empty list: too little to tell.
+    """
+    words = LETTER_WORD.findall(text)
+    if len(words) < MIN_WORDS_FOR_LANGID:
+        return []
+    lower = [w for w in words if not w[0].isupper()]
+    capitalised = [w for w in words if w[0].isupper()]
+    common = [w for w in capitalised if _common_source_word(w.lower(), src_lang, tgt_lang)]
+    if 2 * (len(lower) + len(common)) > len(words):
+        return [text]
+    if len(lower) >= MIN_LOWER_CASE_WORDS:
+        return [text, " ".join(lower)]
+    return [text] if any(_source_function_word(w.lower(), src_lang, tgt_lang) for w in capitalised) else []
+
+
+def _common_source_word(lower: str, src_lang: str, tgt_lang: str) -> bool:
+    """A capitalised word that is a common word of the source language, not a name: "Casualties"."""
+    z_src = zipf(lower, src_lang)
+    return z_src >= MIN_SOURCE_ZIPF_COMMON and z_src - zipf(lower, tgt_lang) >= MIN_ZIPF_GAP_COMMON
+
+
+def _source_function_word(lower: str, src_lang: str, tgt_lang: str) -> bool:
+    """A word such as "the", "as", "und": among the most frequent of the source language, not the target's."""
+    z_src = zipf(lower, src_lang)
+    return z_src >= FUNCTION_WORD_ZIPF and z_src - zipf(lower, tgt_lang) >= MIN_ZIPF_GAP_TITLE
+
+
+def source_language_confidence(text: str, src_lang: str, tgt_lang: str) -> float | None:
+    """Lingua's confidence that a target segment is in the source language; None where it is not
+    (or there is too little to tell, see ``language_evidence``)."""
+    evidence = language_evidence(text, src_lang, tgt_lang)
+    readings = [_segment_language(part, src_lang, tgt_lang) for part in evidence]
+    if not readings or any(lang != src_lang for lang, _ in readings):
+        return None
+    return min(confidence for _, confidence in readings)
 
 
 def find_untranslated(ctx: Context) -> list[Flag]:
@@ -100,20 +181,18 @@ def find_untranslated(ctx: Context) -> list[Flag]:
     for seg in ctx.doc.target.segments:
         if not seg.is_content:
             continue
-        words = LETTER_WORD.findall(seg.text)
-        if len(words) >= MIN_WORDS_FOR_LANGID:
-            lang, confidence = _segment_language(seg.text, src_lang, tgt_lang)
-            if lang == src_lang and confidence >= threshold:
-                flags.append(
-                    Flag(
-                        "untranslated",
-                        f"target segment {seg.id} is in {src_lang}, not {tgt_lang}: “{clip(seg.text)}”",
-                        confidence,
-                        "tgt",
-                        seg.id,
-                    )
+        confidence = source_language_confidence(seg.text, src_lang, tgt_lang)
+        if confidence is not None and confidence >= threshold:
+            flags.append(
+                Flag(
+                    "untranslated",
+                    f"target segment {seg.id} is in {src_lang}, not {tgt_lang}: “{clip(seg.text)}”",
+                    confidence,
+                    "tgt",
+                    seg.id,
                 )
-                continue
+            )
+            continue
         if seg.id in source_of:
             copied = foreign_words(source_of[seg.id], seg.text, src_lang, tgt_lang)
             if copied:
