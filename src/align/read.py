@@ -168,7 +168,11 @@ def split_languages(
     if src_lang and src_lang == tgt_lang:
         raise AlignError(f"{name}: --src-lang and --tgt-lang are both {src_lang}; a mixed file holds two languages")
     lines = _nonblank_lines(text)
-    candidates = [c for c in (src_lang, tgt_lang) if c] if src_lang and tgt_lang else None
+    readable = [line for s, e in lines if classify_line(line := text[s:e].strip()) is None and len(line.split()) >= 2]
+    if src_lang and tgt_lang:
+        candidates: tuple[str, ...] = (src_lang, tgt_lang)
+    else:  # the few languages the file reads most like, and the one given
+        candidates = tuple(sorted({*langid.likely_languages(readable), *filter(None, (src_lang, tgt_lang))}))
     detected: list[tuple[str | None, float]] = []
     for s, e in lines:
         line = text[s:e].strip()
@@ -240,7 +244,7 @@ def detect_file_language(text: str, given: str | None) -> str:
     return lang or "en"
 
 
-LANGUAGE_SAMPLE_CHARS = 2000  # Lingua is sure of a language long before this
+LANGUAGE_SAMPLE_CHARS = langid.SAMPLE_CHARS
 MIN_SAMPLE_LETTERS = 40  # below this (a title, a list of names) a language check proves nothing
 LANGUAGE_CHECK_CONFIDENCE = 0.9
 
