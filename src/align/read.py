@@ -155,6 +155,10 @@ def _nonblank_lines(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in line_bounds(text) if text[s:e].strip()]
 
 
+def _tells_language(line: str) -> bool:
+    return classify_line(line) is None and len(line.split()) >= 2
+
+
 def split_languages(
     text: str, src_lang: str | None = None, tgt_lang: str | None = None, name: str = "input"
 ) -> tuple[str, list[tuple[int, int]], str, list[tuple[int, int]]]:
@@ -168,18 +172,13 @@ def split_languages(
     if src_lang and src_lang == tgt_lang:
         raise AlignError(f"{name}: --src-lang and --tgt-lang are both {src_lang}; a mixed file holds two languages")
     lines = _nonblank_lines(text)
-    readable = [line for s, e in lines if classify_line(line := text[s:e].strip()) is None and len(line.split()) >= 2]
+    # a heading, a byline or a lone word says nothing about the language of its block
+    readable = {k: line for k, (s, e) in enumerate(lines) if _tells_language(line := text[s:e].strip())}
     if src_lang and tgt_lang:
         candidates: tuple[str, ...] = (src_lang, tgt_lang)
     else:  # the few languages the file reads most like, and the one given
-        candidates = tuple(sorted({*langid.likely_languages(readable), *filter(None, (src_lang, tgt_lang))}))
-    detected: list[tuple[str | None, float]] = []
-    for s, e in lines:
-        line = text[s:e].strip()
-        if classify_line(line) is not None or len(line.split()) < 2:
-            detected.append((None, 0.0))
-        else:
-            detected.append(langid.detect(line, candidates))
+        candidates = tuple(sorted({*langid.likely_languages(readable.values()), *filter(None, (src_lang, tgt_lang))}))
+    detected = [langid.detect(readable[k], candidates) if k in readable else (None, 0.0) for k in range(len(lines))]
 
     weight: dict[str, float] = {}
     for (s, e), (lang, conf) in zip(lines, detected, strict=True):
