@@ -10,7 +10,7 @@ capitalised, so a German word counts as a name only when it is about as frequent
 English text as in German text (names do not get translated; nouns do), or is an acronym.
 Against a language other than English it must be about as frequent in English as well: "Berge"
 and "Fusse" are also French words ("berge", "fusse"), not names; and the list of exonyms holds
-English forms only, so against other languages those words take the frequency rule too.
+English and French forms only, so against other languages those words take the frequency rule.
 
 Not names anywhere: Roman numerals ("camp II") and compass points ("arête SE", "WNW"), which
 the other side may write as "2" or "Südost", and the words of a heading set in capitals
@@ -69,6 +69,41 @@ _EXONYMS_DE_EN = {
     "pfälzer": "palatinate", "rheinland": "rhineland", "rhein": "rhine",
     "fränkisch": "franconian", "bayerisch": "bavarian bavaria", "österreicher": "austrian",
 }  # fmt: skip
+# The same for French: countries, nationalities, cities and Swiss cantons whose German and French
+# names differ beyond spelling (multi-word French names by their distinctive word: "Grande-Bretagne").
+_EXONYMS_DE_FR = {
+    "deutschland": "allemagne", "deutsch": "allemand", "deutsche": "allemand", "österreich": "autriche",
+    "österreichisch": "autrichien", "österreicher": "autrichien", "schweiz": "suisse", "schweizer": "suisse",
+    "schweizerisch": "suisse", "frankreich": "france", "französisch": "français", "franzose": "français",
+    "franzosen": "français", "italien": "italie", "italienisch": "italien", "italiener": "italien",
+    "spanien": "espagne", "spanisch": "espagnol", "russland": "russie", "russisch": "russe", "russen": "russe",
+    "griechenland": "grèce", "griechisch": "grec", "türkei": "turquie", "türkisch": "turc",
+    "niederlande": "néerlandais hollande", "niederländisch": "néerlandais", "belgien": "belgique",
+    "polen": "pologne", "polnisch": "polonais", "ungarn": "hongrie", "ungarisch": "hongrois",
+    "tschechien": "tchèque tchéquie", "tschechisch": "tchèque", "großbritannien": "bretagne britannique",
+    "britisch": "britannique", "england": "angleterre", "englisch": "anglais", "engländer": "anglais",
+    "europa": "europe", "europäisch": "européen", "usa": "usa unis amérique", "amerika": "amérique",
+    "amerikanisch": "américain", "amerikaner": "américain", "china": "chine", "chinesisch": "chinois",
+    "japan": "japon", "japanisch": "japonais", "japaner": "japonais", "indien": "inde", "indisch": "indien",
+    "tibetisch": "tibétain", "nordkorea": "corée", "südkorea": "corée", "afrika": "afrique", "asien": "asie",
+    "ägypten": "égypte", "syrien": "syrie", "kanada": "canada", "mexiko": "mexique", "brasilien": "brésil",
+    "argentinien": "argentine", "australien": "australie", "norwegen": "norvège", "schweden": "suède",
+    "dänemark": "danemark", "finnland": "finlande", "irland": "irlande", "schottland": "écosse",
+    "kroatien": "croatie", "serbien": "serbie", "rumänien": "roumanie", "bulgarien": "bulgarie",
+    "weißrussland": "biélorussie", "litauen": "lituanie", "lettland": "lettonie", "estland": "estonie",
+    "slowakei": "slovaquie", "slowenien": "slovénie", "moskau": "moscou", "wien": "vienne",
+    "wiener": "viennois vienne", "münchen": "munich", "köln": "cologne", "rom": "rome", "prag": "prague",
+    "brüssel": "bruxelles", "warschau": "varsovie", "peking": "pékin", "kiew": "kiev kyiv", "mailand": "milan",
+    "venedig": "venise", "lissabon": "lisbonne", "athen": "athènes", "london": "londres",
+    "kopenhagen": "copenhague", "straßburg": "strasbourg", "aachen": "aix", "genf": "genève",
+    "zürich": "zurich", "basel": "bâle", "basler": "bâlois", "bern": "berne", "berner": "bernois",
+    "luzern": "lucerne", "neuenburg": "neuchâtel", "freiburg": "fribourg", "solothurn": "soleure",
+    "wallis": "valais", "walliser": "valaisan", "graubünden": "grisons", "waadt": "vaud", "alpen": "alpes",
+    "mittelmeer": "méditerranée", "kreml": "kremlin", "bayern": "bavière", "sachsen": "saxe", "rhein": "rhin",
+    "donau": "danube", "nato": "otan", "uno": "onu",
+}  # fmt: skip
+# German forms with their English and French forms; other pairs of these languages go through German
+_EXONYMS = {"en": _EXONYMS_DE_EN, "fr": _EXONYMS_DE_FR}
 _NOT_NAMES = {
     "i", "mr", "mrs", "ms", "dr", "prof", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -186,7 +221,7 @@ def names_in(text: str, lang: str, other_lang: str) -> list[str]:
             # is about as frequent in English as well
             z_other = min(z_other, zipf(lower, "en"))
         if lang == "de":
-            if lower in _EXONYMS_DE_EN and other_lang == "en":
+            if lower in _EXONYMS.get(other_lang, {}):
                 found.append(word)  # "Spanien": a name whose English form differs, wherever it stands
                 continue
             if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):
@@ -213,24 +248,27 @@ def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: d
     return any(o.lower().startswith(t) or (len(t) >= 6 and t in o.lower()) for o in other_words for t in targets)
 
 
-@lru_cache(maxsize=4)
-def _exonym_maps() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    de_en: dict[str, set[str]] = {}
-    en_de: dict[str, set[str]] = {}
-    for de, english in _EXONYMS_DE_EN.items():
-        for en in english.split():
-            de_en.setdefault(de, set()).add(en)
-            en_de.setdefault(en, set()).add(de)
-    return de_en, en_de
+@lru_cache(maxsize=16)
+def _exonym_map(from_lang: str, to_lang: str) -> dict[str, set[str]]:
+    """Each form of a name in from_lang → its forms in to_lang (empty where a language has no table)."""
+    if from_lang == to_lang:
+        return {}
+    forms: dict[str, dict[str, set[str]]] = {}  # German form → language → forms
+    for lang, table in _EXONYMS.items():
+        for de, other in table.items():
+            forms.setdefault(de, {"de": {de}})[lang] = set(other.split())
+    mapping: dict[str, set[str]] = {}
+    for by_lang in forms.values():
+        for word in by_lang.get(from_lang, set()):
+            mapping.setdefault(word, set()).update(by_lang.get(to_lang, set()))
+    return {word: targets for word, targets in mapping.items() if targets}
 
 
 def differing_names(src: str, tgt: str, src_lang: str, tgt_lang: str) -> tuple[list[str], list[str]]:
     """Names of the source missing in the target, and names of the target missing in the source."""
     src_words = [m.group() for m in LETTER_WORD.finditer(src)]
     tgt_words = [m.group() for m in LETTER_WORD.finditer(tgt)]
-    de_en, en_de = _exonym_maps()
-    to_tgt = de_en if (src_lang, tgt_lang) == ("de", "en") else en_de if (src_lang, tgt_lang) == ("en", "de") else {}
-    to_src = en_de if to_tgt is de_en else de_en if to_tgt is en_de else {}
+    to_tgt, to_src = _exonym_map(src_lang, tgt_lang), _exonym_map(tgt_lang, src_lang)
     src_keys, tgt_keys = {name_key(w) for w in src_words}, {name_key(w) for w in tgt_words}
     missing = [n for n in names_in(src, src_lang, tgt_lang) if not _present(n, tgt_words, tgt_keys, to_tgt)]
     extra = [n for n in names_in(tgt, tgt_lang, src_lang) if not _present(n, src_words, src_keys, to_src)]
