@@ -68,6 +68,7 @@ _EXONYMS_DE_EN = {
     "nizza": "nice", "straßburg": "strasbourg", "mekka": "mecca", "pfalz": "palatinate",
     "pfälzer": "palatinate", "rheinland": "rhineland", "rhein": "rhine",
     "fränkisch": "franconian", "bayerisch": "bavarian bavaria", "österreicher": "austrian",
+    "udssr": "ussr soviet", "sowjetunion": "soviet ussr", "sowjetisch": "soviet", "kaschmir": "kashmir",
 }  # fmt: skip
 # The same for French: countries, nationalities, cities and Swiss cantons whose German and French
 # names differ beyond spelling (multi-word French names by their distinctive word: "Grande-Bretagne").
@@ -100,7 +101,8 @@ _EXONYMS_DE_FR = {
     "luzern": "lucerne", "neuenburg": "neuchâtel", "freiburg": "fribourg", "solothurn": "soleure",
     "wallis": "valais", "walliser": "valaisan", "graubünden": "grisons", "waadt": "vaud", "alpen": "alpes",
     "mittelmeer": "méditerranée", "kreml": "kremlin", "bayern": "bavière", "sachsen": "saxe", "rhein": "rhin",
-    "donau": "danube", "nato": "otan", "uno": "onu",
+    "donau": "danube", "nato": "otan", "uno": "onu", "udssr": "urss soviétique", "sowjetunion": "urss soviétique",
+    "sowjetisch": "soviétique", "kaschmir": "cachemire",
 }  # fmt: skip
 # German forms with their English and French forms; other pairs of these languages go through German
 _EXONYMS = {"en": _EXONYMS_DE_EN, "fr": _EXONYMS_DE_FR}
