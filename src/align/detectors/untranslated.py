@@ -127,8 +127,8 @@ def language_evidence(text: str, src_lang: str, tgt_lang: str) -> list[str]:
     Names read as the language of their owner: to Lingua, "Ernst Schmid Jürg Marmet Hans
     Rudolf von Gunten" in a French list of climbers is German. Words are the lower-case ones
     and capitalised common words of the source language ("Casualties" in an English headline
-    left in a German target). Where fewer than half the words are words (a list of names, a
-    caption), the lower-case ones must read as the source language too ("Tour de Muztagh (
+    left in a German target). Where they are half the words or fewer (a list of names, a
+    caption), the lower-case words must read as the source language too ("Tour de Muztagh (
     7297 m ) et « Black Tooth »" is French by "de", "et"), and there must be two of them; else
     the segment is judged whole only where a capitalised word is a function word of the source
     language (a title: "Trump Slams Biden Over Border Crisis"). An empty list: too little to tell.
