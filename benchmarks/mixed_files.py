@@ -1,0 +1,80 @@
+"""Mixed files: finding the two language blocks of one file holding a text and its translation.
+
+Like the seed article (an English headline and lead above the German translation of the
+whole article), built from real documents where the truth is known by construction:
+
+* ``lead above``: the first 1, 2 or 3 English segments of a news document above its whole
+  German translation (WMT20 en→de and WMT21 de→en news; 1, 2, 3 in turn);
+* ``lead above, --src-lang en``: the same, with the source language given;
+* ``German above English``: the whole German above the whole English;
+* ``Text+Berg dev``: 20 German lines above 25 French lines, ten chunks of the dev document
+  (OCR'd yearbook text with captions and lists of names).
+
+``align.read.split_languages`` is right when it names both languages and puts exactly the
+lines of each block on its side. Prints the share right per kind and the seconds spent.
+
+    python benchmarks/mixed_files.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+
+from align.errors import AlignError
+from align.read import split_languages
+from damage import DATA, DEEN, read_documents
+
+NEWS_FILES = ("wmt20_newstest2020_ende.tsv", "wmt21_newstest2021_deen.tsv")
+TEXTBERG_DEV = DATA / "textberg" / "dev" / "dev"
+Case = tuple[str, str, str | None, tuple[str, int, str, int]]  # kind, text, --src-lang, the right split
+
+
+def cases() -> list[Case]:
+    out: list[Case] = []
+    for name in NEWS_FILES:
+        for number, (_, beads) in enumerate(read_documents(DEEN / name)):
+            english, german = [b[0][0] for b in beads], [b[1][0] for b in beads]
+            lead = english[: 1 + number % 3]
+            above = "\n".join([*lead, *german])
+            out.append(("lead above", above, None, ("en", len(lead), "de", len(german))))
+            out.append(("lead above, --src-lang en", above, "en", ("en", len(lead), "de", len(german))))
+            whole = "\n".join([*german, *english])
+            out.append(("German above English", whole, None, ("de", len(german), "en", len(english))))
+    de = [line.strip() for line in TEXTBERG_DEV.with_suffix(".de").read_text(encoding="utf-8").split("\n")]
+    fr = [line.strip() for line in TEXTBERG_DEV.with_suffix(".fr").read_text(encoding="utf-8").split("\n")]
+    for start in range(0, 400, 40):
+        upper = [line for line in de[start : start + 20] if line]
+        lower = [line for line in fr[start : start + 25] if line]
+        out.append(("Text+Berg dev", "\n".join(upper + lower), None, ("de", len(upper), "fr", len(lower))))
+    return out
+
+
+def main() -> None:
+    print(f"command: python benchmarks/mixed_files.py {' '.join(sys.argv[1:])}\n")
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    failed: list[str] = []
+    start = time.perf_counter()
+    for kind, text, src_lang, truth in cases():
+        total[kind] += 1
+        try:
+            src, src_lines, tgt, tgt_lines = split_languages(text, src_lang)
+            found: tuple[str, int, str, int] | str = (src, len(src_lines), tgt, len(tgt_lines))
+        except AlignError as e:
+            found = str(e)
+        right[kind] += found == truth
+        if found != truth and len(failed) < 20:
+            failed.append(f"- {kind}: expected {truth}, got {found}")
+    seconds = time.perf_counter() - start
+    print("| mixed file | right | share |\n|---|---|---|")
+    for kind in total:
+        print(f"| {kind} | {right[kind]}/{total[kind]} | {right[kind] / total[kind]:.3f} |")
+    print(f"| all | {sum(right.values())}/{sum(total.values())} | {sum(right.values()) / sum(total.values()):.3f} |")
+    print(f"\n{seconds:.1f} s (Lingua's models loaded once)\n")
+    print("\n".join(failed) or "no wrong split")
+
+
+if __name__ == "__main__":
+    main()
