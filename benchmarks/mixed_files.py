@@ -11,22 +11,32 @@ whole article), built from real documents where the truth is known by constructi
   (OCR'd yearbook text with captions and lists of names).
 
 ``align.read.split_languages`` is right when it names both languages and puts exactly the
-lines of each block on its side. Prints the share right per kind and the seconds spent.
+lines of each block on its side. Prints the share right per kind and the seconds spent, and
+times ``align run`` on the seed article (three processes; the first fills the embedding cache,
+the figure is the median).
 
     python benchmarks/mixed_files.py
 """
 
 from __future__ import annotations
 
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 from align.errors import AlignError
 from align.read import split_languages
 from damage import DATA, DEEN, read_documents
 
 NEWS_FILES = ("wmt20_newstest2020_ende.tsv", "wmt21_newstest2021_deen.tsv")
+SEED = Path(__file__).resolve().parents[1] / "corpora" / "putin_kim_vostochny_2023-09_en-de_deepl.txt"
+# the `align` command of this interpreter's environment, so the venv need not be activated
+_VENV_ALIGN = Path(sys.executable).with_name("align")
+ALIGN = str(_VENV_ALIGN) if _VENV_ALIGN.exists() else "align"
 TEXTBERG_DEV = DATA / "textberg" / "dev" / "dev"
 Case = tuple[str, str, str | None, tuple[str, int, str, int]]  # kind, text, --src-lang, the right split
 
@@ -74,6 +84,18 @@ def main() -> None:
     print(f"| all | {sum(right.values())}/{sum(total.values())} | {sum(right.values()) / sum(total.values()):.3f} |")
     print(f"\n{seconds:.1f} s (Lingua's models loaded once)\n")
     print("\n".join(failed) or "no wrong split")
+    print(f"\n`align run` on the seed article: {seed_seconds():.1f} s a process (median of 3)")
+
+
+def seed_seconds() -> float:
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(3):
+            start = time.perf_counter()
+            cmd = [ALIGN, "run", str(SEED), "-o", f"{tmp}/out{run}", "-q", "--cache-dir", f"{tmp}/cache"]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
