@@ -17,6 +17,10 @@ Sets (pick with --sets, default all):
   on WMT21 seeds 0, 2, 3 and 4.
 * partial — the same news with one clause cut from one side of some pairs (partial
   omissions and additions by construction); tuned on WMT21 seeds 0 and 2.
+* defr    — Text+Berg dev, a human German–French translation (the gold pairs, no model):
+  how many faithful pairs the name and number checks call different, how many French
+  lines read as German, and how often a name both sides share is found missing once it is
+  deleted from the French.
 
 ``--show-misses`` lists every missed damage with the bead that holds it, and every wrong flag.
 
@@ -30,6 +34,7 @@ import csv
 import json
 import math
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -41,12 +46,14 @@ from typing import Any
 import numpy as np
 
 from align import Pipeline
+from align.detectors.context import LETTER_WORD, zipf
 from align.detectors.gaps import GAP_SMOOTHING, MIN_SPREAD, UNRELATED_SIMILARITY
-from align.detectors.names import differing_names
+from align.detectors.names import differing_names, same_name
 from align.detectors.numbers import unmatched
 from align.detectors.parts import best_part_to_leave_out
 from align.detectors.repeats import loop_in
-from align.detectors.untranslated import foreign_words
+from align.detectors.untranslated import foreign_words, source_language_confidence
+from align.evaluate import read_bead_file
 from align.flags import FlagConfig, parse_threshold
 from align.model import Alignment
 from align.segment import clauses
@@ -618,9 +625,50 @@ def run_partial(pipeline: Pipeline, limit: int | None, seeds: list[int], files: 
         print("\n" + "\n".join(f"- {line}" for line in lines))
 
 
+def shared_name(german: str, french: str) -> str | None:
+    """A name of the French that the German has too: capitalised inside a sentence, not a common French word."""
+    for m in LETTER_WORD.finditer(french):
+        word = m.group()
+        if m.start() == 0 or not word[0].isupper() or word.isupper() or len(word) < 3:
+            continue
+        if french[: m.start()].rstrip()[-1:] in '.!?:«"(' or zipf(word.lower(), "fr") >= 3.5:
+            continue
+        if any(same_name(word, other) for other in LETTER_WORD.findall(german)):
+            return word
+    return None
+
+
+def run_defr() -> None:
+    base = DATA / "textberg" / "dev" / "dev"
+    de, fr = (base.with_suffix(s).read_text(encoding="utf-8").split("\n") for s in (".de", ".fr"))
+    pairs = [
+        (" ".join(de[i] for i in s), " ".join(fr[j] for j in t)) for s, t in read_bead_file(base.with_suffix(".defr"))
+        if s and t
+    ]  # fmt: skip
+    names = sum(any(differing_names(a, b, "de", "fr")) for a, b in pairs)
+    numbers = sum(any(unmatched(a, b, "de", "fr")) for a, b in pairs)
+    lines = [line.strip() for line in fr if line.strip()]
+    threshold = FlagConfig().threshold("untranslated")
+    german = [line for line in lines if (source_language_confidence(line, "de", "fr") or 0.0) >= threshold]
+    found = tried = 0
+    for a, b in pairs:
+        name = shared_name(a, b)
+        if name is not None:
+            tried += 1
+            missing, _ = differing_names(a, re.sub(rf"\b{re.escape(name)}\b\s*", "", b), "de", "fr")
+            found += any(same_name(name, other) for other in missing)
+    print(f"\n## Text+Berg dev, human German–French ({len(pairs)} gold pairs, {len(lines)} French lines)\n")
+    print("| check | count |\n|---|---|")
+    print(f"| gold pairs with a name difference (`name_mismatch` evidence) | {_rate(names, len(pairs))} |")
+    print(f"| gold pairs with a number mismatch (`number_mismatch` evidence) | {_rate(numbers, len(pairs))} |")
+    print(f"| French lines flagged as German (whole-segment `untranslated`) | {_rate(len(german), len(lines))} |")
+    print(f"| a shared name deleted from the French, found missing | {_rate(found, tried)} |")
+    print("\nFrench lines read as German:\n" + "\n".join(f"- {line[:100]}" for line in german))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default="demetr,ced,ted,partial,damage")
+    parser.add_argument("--sets", default="demetr,ced,ted,partial,damage,defr")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ced-train-sample", type=int, default=1000, help="train rows for the CED combiner")
     parser.add_argument("--ted-systems", type=int, default=14, help="how many TED systems (seeded sample)")
@@ -648,6 +696,8 @@ def main() -> None:
             run_partial(pipeline, args.damage_limit, seeds, args.damage_files.split(","), args.show_misses)
         if "damage" in sets:
             run_damage(pipeline, args.damage_limit, seeds, args.damage_files.split(","), args.show_misses)
+        if "defr" in sets:
+            run_defr()
     finally:
         pipeline.close()
     print(f"\nProduced by: `{COMMAND}` ({time.perf_counter() - started:.0f} s, encoder {pipeline.stats.to_dict()})")
