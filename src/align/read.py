@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 import sys
+from itertools import accumulate
 from pathlib import Path
 
 from . import langid
@@ -194,15 +195,18 @@ def split_languages(
     top_two = sorted(weight, key=weight.get, reverse=True)[:2]  # type: ignore[arg-type]
     first, second = sorted(top_two, key=confident.index)
 
-    def agreement(k: int) -> float:
-        total = 0.0
-        for i, ((s, e), (lang, conf)) in enumerate(zip(lines, detected, strict=True)):
-            expected = first if i < k else second
-            if lang == expected:
-                total += (e - s) * (1.0 if conf >= 0.5 else 0.01)
-        return total
+    # agreement of split k: the characters of lines above k read as the first language plus those
+    # from k on read as the second (a line Lingua is unsure of counts 1/100); whole numbers, so
+    # that the sums are exact, and prefix sums, so that a file of 20,000 lines takes no minute
+    def support(lang: str) -> list[int]:
+        return [
+            (e - s) * (100 if conf >= 0.5 else 1) if found == lang else 0
+            for (s, e), (found, conf) in zip(lines, detected, strict=True)
+        ]
 
-    split = max(range(1, len(lines)), key=agreement)
+    above = [0, *accumulate(support(first))]
+    below = [0, *accumulate(support(second))]
+    split = max(range(1, len(lines)), key=lambda k: above[k] + below[-1] - below[k])
     upper, lower = lines[:split], lines[split:]
     for option, code in (("--src-lang", src_lang), ("--tgt-lang", tgt_lang)):
         if code and code not in (first, second):
