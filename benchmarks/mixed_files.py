@@ -32,12 +32,10 @@ from pathlib import Path
 from align.errors import AlignError
 from align.read import split_languages
 from damage import DATA, DEEN, read_documents
+from textberg import ALIGN
 
 NEWS_FILES = ("wmt20_newstest2020_ende.tsv", "wmt21_newstest2021_deen.tsv")
 SEED = Path(__file__).resolve().parents[1] / "corpora" / "putin_kim_vostochny_2023-09_en-de_deepl.txt"
-# the `align` command of this interpreter's environment, so the venv need not be activated
-_VENV_ALIGN = Path(sys.executable).with_name("align")
-ALIGN = str(_VENV_ALIGN) if _VENV_ALIGN.exists() else "align"
 TEXTBERG_DEV = DATA / "textberg" / "dev" / "dev"
 Case = tuple[str, str, str | None, tuple[str, int, str, int]]  # kind, text, --src-lang, the right split
 

@@ -53,7 +53,7 @@ from .export import (
     CorpusExports,
     CorpusFilter,
     OutputFiles,
-    _atomic_write,
+    atomic_write,
     escape_tsv,
     json_line,
     tsv_row,
@@ -294,7 +294,7 @@ def one_line(reason: str) -> str:
 def record_failure(parts_dir: Path, spec: DocSpec, reason: str) -> DocOutcome:
     reason = one_line(reason)
     _, error_path = part_paths(parts_dir, spec)
-    _atomic_write(error_path, [json.dumps({"doc_id": spec.doc_id, "reason": reason}, ensure_ascii=False) + "\n"])
+    atomic_write(error_path, [json.dumps({"doc_id": spec.doc_id, "reason": reason}, ensure_ascii=False) + "\n"])
     return DocOutcome(spec.doc_id, False, reason)
 
 
@@ -362,8 +362,8 @@ def align_documents(
             summary = document_summary(alignment)
             lines = [json_line({"summary": summary}), *(json_line(r) for r in bead_records(alignment))]
             if reports:
-                _atomic_write(report_path(parts_dir, spec), [report_page(alignment)])
-            _atomic_write(part_path, lines)
+                atomic_write(report_path(parts_dir, spec), [report_page(alignment)])
+            atomic_write(part_path, lines)
             error_path.unlink(missing_ok=True)
             sentences = len(alignment.src_content_ids) + len(alignment.tgt_content_ids)
             outcomes.append(DocOutcome(spec.doc_id, True, "", sentences, summary["pairs"]))
@@ -549,7 +549,7 @@ def _prepare_outdir(outdir: Path, options: BatchOptions) -> Path:
                 "use a new output directory, or delete its parts/ folder to start over"
             )
     else:
-        _atomic_write(settings_path, [json.dumps(settings, indent=2) + "\n"])
+        atomic_write(settings_path, [json.dumps(settings, indent=2) + "\n"])
     return parts
 
 
@@ -825,7 +825,7 @@ def merge_parts(
                 first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
             if index is not None:  # written at once, not held open: a batch may have any number
                 name = f"{REPORTS_DIR}/{spec.name}.html"
-                _atomic_write(outdir / name, [_read_report(report_path(parts_dir, spec))])
+                atomic_write(outdir / name, [_read_report(report_path(parts_dir, spec))])
                 summary = summary | {"report": name}
                 index.add(summary, name)
             documents.write(json_line(summary))

@@ -119,17 +119,21 @@ def alignment_html(alignment: Alignment, max_beads: int | None = DEFAULT_MAX_BEA
     return f"<div>{header}{legend}{table}<tbody>{''.join(rows)}</tbody></table>{footer}</div>"
 
 
+def _page_start(title: str) -> str:
+    """The opening of a standalone page, up to the start of its body."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)} — align</title>\n</head>\n"
+        '<body style="font-family:sans-serif;margin:1em">\n'
+    )
+
+
 def report_page(alignment: Alignment) -> str:
     """A standalone HTML page of the whole alignment (every bead, no cut): ``report.html``,
     for reading in a browser without Python."""
     src, tgt = alignment.source, alignment.target
-    title = escape(f"{alignment.doc_id} ({src.lang} → {tgt.lang})")
     body = alignment_html(alignment, max_beads=None, anchors=True)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title} — align</title>\n</head>\n"
-        f'<body style="font-family:sans-serif;margin:1em">\n{body}\n</body>\n</html>\n'
-    )
+    return f"{_page_start(f'{alignment.doc_id} ({src.lang} → {tgt.lang})')}{body}\n</body>\n</html>\n"
 
 
 class BatchIndex:
@@ -144,9 +148,7 @@ class BatchIndex:
         self._flagged = self._warned = self._failed = 0
         head = "".join(f'<th style="{_CELL}">{escape(c)}</th>' for c in self._COLUMNS)
         stream.write(
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{escape(title)} — align</title>\n</head>\n"
-            f'<body style="font-family:sans-serif;margin:1em">\n<p><b>{escape(title)}</b></p>\n'
+            f"{_page_start(title)}<p><b>{escape(title)}</b></p>\n"
             f'<table class="align-documents" style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>\n'
         )
 

@@ -91,7 +91,7 @@ def temporary_path(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.tmp{os.getpid()}")
 
 
-def _atomic_write(path: str | Path, lines: Iterable[str]) -> None:
+def atomic_write(path: str | Path, lines: Iterable[str]) -> None:
     """Write to a temporary file, then rename: a crash never leaves half a file."""
     tmp = temporary_path(path)
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
@@ -101,7 +101,7 @@ def _atomic_write(path: str | Path, lines: Iterable[str]) -> None:
 
 
 def write_jsonl(alignments: Iterable[Alignment], path: str | Path) -> None:
-    _atomic_write(path, (json_line(r) for a in alignments for r in bead_records(a)))
+    atomic_write(path, (json_line(r) for a in alignments for r in bead_records(a)))
 
 
 def is_pair(record: Mapping[str, Any]) -> bool:
@@ -220,7 +220,7 @@ def write_tsv(
         for alignment in alignments:
             yield from tsv_rows(alignment, corpus_filter, count)
 
-    _atomic_write(path, lines())
+    atomic_write(path, lines())
 
 
 def document_summary(alignment: Alignment) -> dict[str, Any]:
@@ -311,7 +311,7 @@ def write_summary(
         elif _OUTPUT_NAME.fullmatch(name) and (outdir / name).is_file():
             (outdir / name).unlink()
     summary = summary | {"outputs": outputs} | run_info
-    _atomic_write(outdir / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
+    atomic_write(outdir / "summary.json", [json.dumps(summary, ensure_ascii=False, indent=2) + "\n"])
     return summary
 
 

@@ -223,9 +223,9 @@ class Alignment:
     def to_html(self, path: str | Path) -> None:
         """A standalone HTML page of every bead, flags highlighted (what ``--formats html`` writes)."""
         from .display import report_page
-        from .export import _atomic_write
+        from .export import atomic_write
 
-        _atomic_write(path, [report_page(self)])
+        atomic_write(path, [report_page(self)])
 
     def export(
         self,

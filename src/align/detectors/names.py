@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from ..model import Flag
 from .context import LETTER_WORD, Context, clip, zipf
+from .numbers import is_roman_numeral
 
 # German exonyms and nationality words with their English forms (space-separated alternatives).
 _EXONYMS_DE_EN = {
@@ -119,8 +120,6 @@ _GERMAN_FALSE_FRIENDS = {
     "bad", "boot", "rock", "land", "mode", "chef", "will", "also", "fast", "bald", "dose", "note", "rente",
     "kiefer", "tagen", "tradition",
 }  # fmt: skip
-# up to XXXIX (camps, centuries, kings); C, D, L and M are left out: "DC", "CD", "XL" are acronyms
-_ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 # compass points: English, French (O for ouest: "NO" nord-ouest) and German (O for Ost: "SO" Südost)
 _COMPASS_POINTS = frozenset({
     "NE", "NW", "SE", "SW", "NO", "SO", "NNE", "ENE", "ESE", "SSE", "SSW", "WSW", "WNW", "NNW", "NNO", "ONO", "OSO",
@@ -176,7 +175,7 @@ def _is_acronym(word: str) -> bool:
 
 def _never_a_name(word: str) -> bool:
     """A Roman numeral or a compass point: "II", "XIV", "SE", "WNW" (words that look like acronyms)."""
-    return word in _COMPASS_POINTS or bool(_ROMAN_NUMERAL.fullmatch(word))
+    return word in _COMPASS_POINTS or is_roman_numeral(word)  # numbers there: "Lager 4" / "camp IV"
 
 
 def _capitals_runs(words: list[re.Match[str]]) -> set[int]:

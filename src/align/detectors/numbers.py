@@ -218,13 +218,18 @@ def mentions(text: str, lang: str | None = None) -> list[Mention]:
     out.extend(
         Mention(m.group(), frozenset({float(_roman_value(m.group("roman")))}), False)
         for m in _ROMAN.finditer(text)
-        if _ROMAN_WELL_FORMED.fullmatch(m.group("roman"))
+        if is_roman_numeral(m.group("roman"))
     )
     if reader.month is not None:
         out.extend(
             Mention(m.group(), frozenset({float(reader.months[m.group()])}), True) for m in reader.month.finditer(text)
         )
     return out
+
+
+def is_roman_numeral(word: str) -> bool:
+    """II to XXXIX in capitals, well formed ("XIV" yes, "IIII", "VX" and a lone "I" no)."""
+    return len(word) >= 2 and _ROMAN_WELL_FORMED.fullmatch(word) is not None
 
 
 def _roman_value(numeral: str) -> int:

@@ -138,24 +138,26 @@ def language_evidence(text: str, src_lang: str, tgt_lang: str) -> list[str]:
         return []
     lower = [w for w in words if not w[0].isupper()]
     capitalised = [w for w in words if w[0].isupper()]
-    common = [w for w in capitalised if _common_source_word(w.lower(), src_lang, tgt_lang)]
+    # a common word of the source language, not a name: "Casualties"
+    common = [
+        w for w in capitalised
+        if _source_word(w.lower(), src_lang, tgt_lang, MIN_SOURCE_ZIPF_COMMON, MIN_ZIPF_GAP_COMMON)
+    ]  # fmt: skip
     if 2 * (len(lower) + len(common)) > len(words):
         return [text]
     if len(lower) >= MIN_LOWER_CASE_WORDS:
         return [text, " ".join(lower)]
-    return [text] if any(_source_function_word(w.lower(), src_lang, tgt_lang) for w in capitalised) else []
+    # a function word of the source language ("The", "As", "Und") makes it a title, not names
+    title = any(
+        _source_word(w.lower(), src_lang, tgt_lang, FUNCTION_WORD_ZIPF, MIN_ZIPF_GAP_TITLE) for w in capitalised
+    )
+    return [text] if title else []
 
 
-def _common_source_word(lower: str, src_lang: str, tgt_lang: str) -> bool:
-    """A capitalised word that is a common word of the source language, not a name: "Casualties"."""
+def _source_word(lower: str, src_lang: str, tgt_lang: str, min_zipf: float, min_gap: float) -> bool:
+    """At least this frequent in the source language, and by this much more than in the target's."""
     z_src = zipf(lower, src_lang)
-    return z_src >= MIN_SOURCE_ZIPF_COMMON and z_src - zipf(lower, tgt_lang) >= MIN_ZIPF_GAP_COMMON
-
-
-def _source_function_word(lower: str, src_lang: str, tgt_lang: str) -> bool:
-    """A word such as "the", "as", "und": among the most frequent of the source language, not the target's."""
-    z_src = zipf(lower, src_lang)
-    return z_src >= FUNCTION_WORD_ZIPF and z_src - zipf(lower, tgt_lang) >= MIN_ZIPF_GAP_TITLE
+    return z_src >= min_zipf and z_src - zipf(lower, tgt_lang) >= min_gap
 
 
 def source_language_confidence(text: str, src_lang: str, tgt_lang: str) -> float | None:
