@@ -35,6 +35,26 @@ def test_a_one_line_english_headline_above_the_german_article_is_the_source(file
     assert (src_lang, tgt_lang, len(src_lines), len(tgt_lines)) == ("en", "de", 1, len(german))
 
 
+@pytest.mark.parametrize(
+    ("doc_id", "lead"),
+    [
+        ("abendzeitung-nuernberg.de.119238", 3),
+        ("abendzeitung-muenchen.de.275242", 3),
+        ("augsburger-allgemeine.de.107103", 2),
+    ],
+)
+def test_english_headlines_full_of_german_names_stay_in_the_english_block(doc_id: str, lead: int) -> None:
+    # "U-Bahnhof Aidenbachstraße: Dangerous fight: …", "“Road to Timmendorf“: Beach volleyball:
+    # Thole/Wickler miss out …" read as German; without the names that lines of both languages
+    # hold they read as English. Before, the English lead above the article became the lower block
+    # ("de" 14 lines, "en" 1), and below the German the English headline joined the German block
+    english, german = deen_document("wmt21_newstest2021_deen.tsv", doc_id)
+    src_lang, src_lines, tgt_lang, tgt_lines = split_languages("\n".join([*english[:lead], *german]))
+    assert (src_lang, len(src_lines), tgt_lang, len(tgt_lines)) == ("en", lead, "de", len(german))
+    src_lang, src_lines, tgt_lang, tgt_lines = split_languages("\n".join([*german, *english]))
+    assert (src_lang, len(src_lines), tgt_lang, len(tgt_lines)) == ("de", len(german), "en", len(english))
+
+
 def test_src_lang_swaps_the_sides() -> None:
     doc = load_document(SEED, src_lang="de", tgt_lang="en")
     assert (doc.source.lang, doc.target.lang) == ("de", "en")

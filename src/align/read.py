@@ -160,6 +160,35 @@ def _tells_language(line: str) -> bool:
     return classify_line(line) is None and len(line.split()) >= 2
 
 
+CAPITALISED_WORD = re.compile(r"\b[^\W\d_][\w'’-]*[^\W_]|\b[^\W\d_]\b")
+SHARED_NAME_CONFIDENCE = 0.5  # lines read at least this surely tell which language a name is used in
+SURE_READING = 0.99  # a line read this surely is not read again without its names
+
+
+def _without_shared_names(readable: dict[int, str], detected: list[tuple[str | None, float]]) -> dict[int, str]:
+    """The lines holding a capitalised word that lines read as two different languages both hold
+    (a name: "Eintracht Frankfurt", "DFB-Pokal"), with those words taken out; a line read surely
+    already, or left with too little to read, is left out."""
+    used_in: dict[str, set[str]] = {}
+    for k, line in readable.items():
+        lang, confidence = detected[k]
+        if lang and confidence >= SHARED_NAME_CONFIDENCE:
+            for word in _capitalised(line):
+                used_in.setdefault(word, set()).add(lang)
+    shared = {word for word, langs in used_in.items() if len(langs) >= 2}
+    out = {}
+    for k, line in readable.items():
+        if detected[k][1] < SURE_READING and shared.intersection(_capitalised(line)):
+            rest = CAPITALISED_WORD.sub(lambda m: " " if m.group() in shared else m.group(), line)
+            if _tells_language(rest):
+                out[k] = rest
+    return out
+
+
+def _capitalised(line: str) -> set[str]:
+    return {w for w in CAPITALISED_WORD.findall(line) if len(w) >= 2 and w[0].isupper()}
+
+
 def split_languages(
     text: str, src_lang: str | None = None, tgt_lang: str | None = None, name: str = "input"
 ) -> tuple[str, list[tuple[int, int]], str, list[tuple[int, int]]]:
@@ -185,7 +214,6 @@ def split_languages(
     for (s, e), (lang, conf) in zip(lines, detected, strict=True):
         if lang and conf >= 0.5:
             weight[lang] = weight.get(lang, 0.0) + (e - s)
-    confident = [lang for lang, conf in detected if lang and conf >= 0.5]
     if len(weight) < 2:
         found = ", ".join(weight) or "no language"
         raise AlignError(
@@ -193,7 +221,13 @@ def split_languages(
             "source and its translation, otherwise give the translation as a second file"
         )
     top_two = sorted(weight, key=weight.get, reverse=True)[:2]  # type: ignore[arg-type]
-    first, second = sorted(top_two, key=confident.index)
+    # lines holding names that both languages' lines hold are read again without them, as one
+    # language or the other: an English headline of German names ("U-Bahnhof Aidenbachstraße:
+    # Dangerous fight") reads as German otherwise, and decides which block comes first
+    for k, line in _without_shared_names(readable, detected).items():
+        detected[k] = langid.detect(line, tuple(top_two))
+    confident = [lang for lang, conf in detected if lang in top_two and conf >= 0.5]
+    first, second = sorted(top_two, key=lambda lang: confident.index(lang) if lang in confident else len(confident))
 
     # agreement of split k: the characters of lines above k read as the first language plus those
     # from k on read as the second (a line Lingua is unsure of counts 1/100); whole numbers, so
