@@ -88,6 +88,7 @@ def test_missing_output_option() -> None:
         (("--flag-threshold", "omission"), "must look like TYPE=VALUE"),
         (("--no-flag", "typo"), "unknown flag type 'typo'"),
         (("--formats", "tsv,xliff"), "unknown format 'xliff'; choose from tsv, jsonl, tmx, moses"),
+        (("--min-score", "2"), "a minimum score of 2 would leave every pair out: scores run up to 1"),
     ],
 )
 @pytest.mark.parametrize("command", ["run", "batch"])

@@ -145,6 +145,10 @@ class CorpusFilter:
     def __post_init__(self) -> None:
         if self.min_score is not None and not math.isfinite(self.min_score):
             raise AlignError(f"the minimum score must be a finite number, not {self.min_score}")
+        if self.min_score is not None and self.min_score > 1:
+            raise AlignError(
+                f"a minimum score of {self.min_score:g} would leave every pair out: scores run up to 1 (identical text)"
+            )
         object.__setattr__(self, "drop_flags", frozenset(t.strip().lower() for t in self.drop_flags))
         unknown = sorted(self.drop_flags - set(FLAG_TYPES) - {ANY_FLAG})
         if unknown:
