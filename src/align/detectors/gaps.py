@@ -22,7 +22,7 @@ import numpy as np
 from ..model import Flag, Segment
 from ..segment import clauses
 from .context import Context, Pair, clip, tokens
-from .names import differing_names
+from .names import pair_names
 from .numbers import unmatched
 from .parts import best_part_to_leave_out
 from .repeats import containment
@@ -216,7 +216,7 @@ def _partial_scores(ctx: Context) -> list[PartialScore]:
     for stat in length_stats(ctx, GAP_SMOOTHING):
         pair = stat.pair
         missing_num, extra_num = ctx.once(unmatched, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
-        missing_names, extra_names = ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
+        missing_names, extra_names = pair_names(ctx, pair)
         missing = [m.text for m in missing_num] + missing_names
         extra = [m.text for m in extra_num] + extra_names
         # a pair no more alike than unrelated sentences: both sides lack a counterpart

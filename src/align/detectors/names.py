@@ -12,6 +12,10 @@ Against a language other than English it must be about as frequent in English as
 and "Fusse" are also French words ("berge", "fusse"), not names; and the list of exonyms holds
 English and French forms only, so against other languages those words take the frequency rule.
 
+A German word the word lists do not know ("Baltoro", "Gasherbrum") is a name where the other
+side's document writes it as one: the French and English of the same text capitalise names
+alone, so a mountain the French names three times is a name in the German too.
+
 Not names anywhere: Roman numerals ("camp II") and compass points ("arête SE", "WNW"), which
 the other side may write as "2" or "Südost", and the words of a heading set in capitals
 ("MIT NACHTRÄGEN AUS FRÜHEREN JAHREN"), which are ordinary words, not acronyms.
@@ -21,11 +25,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..model import Flag
-from .context import LETTER_WORD, Context, clip, zipf
+from .context import LETTER_WORD, Context, Pair, clip, zipf
 from .numbers import is_roman_numeral
 
 # German exonyms and nationality words with their English forms (space-separated alternatives).
@@ -126,13 +131,18 @@ _COMPASS_POINTS = frozenset({
     "SSO",
 })  # fmt: skip
 _CAPITALS_RUN = 3  # this many all-capital words in a row are a heading in capitals, not acronyms
+# a German word rarer than this that the other side's document writes as a name is a name
+# ("Gasherbrum" 1.4); more common ones stay nouns ("Besteigung" 2.8, in a German title the
+# French cites)
+RARE_GERMAN_ZIPF = 2.5
 _NAME_SIMILARITY = 0.75  # edit similarity of transliteration keys at which two spellings are one name
 
 
-# German → English transliteration folds, applied in order (both sides get them, so only consistency matters).
+# German → English transliteration folds, applied in order (both sides get them, so only consistency matters);
+# "dsch", "dz", "dj" are one sound: Dschibuti/Djibouti, Kangchendzönga/Kangchenjunga
 _TRANSLITERATION = (
-    ("tsch", "ch"), ("sch", "sh"), ("zh", "sh"), ("ph", "f"), ("ck", "k"), ("ts", "z"), ("w", "v"),
-    ("j", "y"), ("c", "k"), ("z", "s"), ("ij", "y"), ("iy", "y"), ("yy", "y"),
+    ("dsch", "j"), ("dz", "j"), ("dj", "j"), ("tsch", "ch"), ("sch", "sh"), ("zh", "sh"), ("ph", "f"), ("ck", "k"),
+    ("ts", "z"), ("w", "v"), ("j", "y"), ("c", "k"), ("z", "s"), ("ij", "y"), ("iy", "y"), ("yy", "y"),
 )  # fmt: skip
 
 
@@ -200,8 +210,12 @@ def _initial_positions(text: str) -> set[int]:
     return starts
 
 
-def names_in(text: str, lang: str, other_lang: str) -> list[str]:
-    """The words of text that look like proper names."""
+def names_in(text: str, lang: str, other_lang: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """The words of text that look like proper names.
+
+    known: ``name_key``s of the names the other side's document holds (``document_names``),
+    which make rare German words names. Only the same key counts: a German compound that begins
+    with a name the other side cites ("Gipfelmannschaft", "Gipfel") is no name."""
     initial = _initial_positions(text)
     words = list(LETTER_WORD.finditer(text))
     heading = _capitals_runs(words)
@@ -225,7 +239,12 @@ def names_in(text: str, lang: str, other_lang: str) -> list[str]:
             if lower in _EXONYMS.get(other_lang, {}):
                 found.append(word)  # "Spanien": a name whose English form differs, wherever it stands
                 continue
-            if lower in _GERMAN_FALSE_FRIENDS or (m.start() in initial and z_here - z_other > 1.0):
+            if lower in _GERMAN_FALSE_FRIENDS:
+                continue
+            if z_here < RARE_GERMAN_ZIPF and name_key(word) in known:
+                found.append(word)  # "Baltoro": no word list knows it, the translation writes it as a name
+                continue
+            if m.start() in initial and z_here - z_other > 1.0:
                 continue
             # a name is not translated, so English text uses it about as often as German text does;
             # very common German words are nouns ("Kind", "Tradition"), even if that misses "Merkel"
@@ -237,6 +256,14 @@ def names_in(text: str, lang: str, other_lang: str) -> list[str]:
         elif not (z_here >= 3.5 and z_here - z_other >= 0.7):
             found.append(word)  # not a common word that is merely capitalised ("Prime Minister", "World Cup")
     return found
+
+
+def document_names(texts: Iterable[str], lang: str, other_lang: str) -> frozenset[str]:
+    """The ``name_key``s of the names in texts, one side of a document, for ``names_in``'s known;
+    empty for German, which capitalises every noun."""
+    if lang == "de":
+        return frozenset()
+    return frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))
 
 
 def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: dict[str, set[str]]) -> bool:
@@ -265,22 +292,46 @@ def _exonym_map(from_lang: str, to_lang: str) -> dict[str, set[str]]:
     return {word: targets for word, targets in mapping.items() if targets}
 
 
-def differing_names(src: str, tgt: str, src_lang: str, tgt_lang: str) -> tuple[list[str], list[str]]:
-    """Names of the source missing in the target, and names of the target missing in the source."""
+def differing_names(
+    src: str,
+    tgt: str,
+    src_lang: str,
+    tgt_lang: str,
+    src_known: frozenset[str] = frozenset(),
+    tgt_known: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[str]]:
+    """Names of the source missing in the target, and names of the target missing in the source.
+
+    src_known: the names of the target document (``document_names``), which tell the source's
+    rare German words that are names; tgt_known the same for the target."""
     src_words = [m.group() for m in LETTER_WORD.finditer(src)]
     tgt_words = [m.group() for m in LETTER_WORD.finditer(tgt)]
     to_tgt, to_src = _exonym_map(src_lang, tgt_lang), _exonym_map(tgt_lang, src_lang)
     src_keys, tgt_keys = {name_key(w) for w in src_words}, {name_key(w) for w in tgt_words}
-    missing = [n for n in names_in(src, src_lang, tgt_lang) if not _present(n, tgt_words, tgt_keys, to_tgt)]
-    extra = [n for n in names_in(tgt, tgt_lang, src_lang) if not _present(n, src_words, src_keys, to_src)]
+    missing = [n for n in names_in(src, src_lang, tgt_lang, src_known) if not _present(n, tgt_words, tgt_keys, to_tgt)]
+    extra = [n for n in names_in(tgt, tgt_lang, src_lang, tgt_known) if not _present(n, src_words, src_keys, to_src)]
     return list(dict.fromkeys(missing)), list(dict.fromkeys(extra))
+
+
+def _both_sides_names(ctx: Context) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of the target document (known to the source side) and of the source document."""
+    src = [s.text for s in ctx.doc.source.segments if s.is_content]
+    tgt = [s.text for s in ctx.doc.target.segments if s.is_content]
+    return document_names(tgt, ctx.tgt_lang, ctx.src_lang), document_names(src, ctx.src_lang, ctx.tgt_lang)
+
+
+def pair_names(ctx: Context, pair: Pair) -> tuple[list[str], list[str]]:
+    """``differing_names`` of a pair, knowing the names of the whole document; computed once
+    per pair for every detector that asks (names are evidence of omissions too)."""
+    src_known, tgt_known = ctx.shared("document_names", _both_sides_names)
+    return ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang, src_known, tgt_known)
 
 
 def find_name_mismatches(ctx: Context) -> list[Flag]:
     threshold = ctx.config.threshold("name_mismatch")
     flags = []
     for pair in ctx.pairs():
-        missing, extra = ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang)
+        missing, extra = pair_names(ctx, pair)
         if not missing and not extra:
             continue
         score = 1.0 if missing and extra else 0.8
