@@ -4,10 +4,11 @@ Both warnings must name the broken inputs and stay silent on real translations.
 
 **Languages** (``align.read.language_warnings``; no model needed). Every document of every
 ``deen/`` file with both sides (1,244), written as an English and a German file, is read
-three ways: with the right ``--src-lang en --tgt-lang de``, with the languages detected,
-and with them swapped (``de``/``en``); then the damaged news documents of
-``deen_alignment.py`` (damage seed 0, one untranslated segment among others, MT trailers)
-with the right languages, and Text+Berg dev (German–French).
+four ways: with the right ``--src-lang en --tgt-lang de``, with the languages detected,
+with them swapped (``de``/``en``), and with the German given as French (a third language);
+then the damaged news documents of ``deen_alignment.py`` (damage seed 0, one untranslated
+segment among others, MT trailers) with the right languages, and Text+Berg dev
+(German–French), also with its French given as English.
 
 **Unrelated sides** (``align.pipeline.unrelated_sides_warning``; the bundled model). A
 wrong pairing in a manifest (one article's English with another's German) still gives an
@@ -68,7 +69,10 @@ def language_rows(limit: int | None) -> list[tuple[str, int, int]]:
     """(reading, documents, documents named) for each way of reading the files."""
     named: Counter[str] = Counter()
     counted: Counter[str] = Counter()
-    readings = {"right languages": ("en", "de"), "languages detected": (None, None), "languages swapped": ("de", "en")}
+    readings = {
+        "right languages": ("en", "de"), "languages detected": (None, None), "languages swapped": ("de", "en"),
+        "the German given as French": ("en", "fr"),
+    }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         en_path, de_path = Path(tmp) / "doc.en", Path(tmp) / "doc.de"
 
@@ -90,6 +94,7 @@ def language_rows(limit: int | None) -> list[tuple[str, int, int]]:
     if TEXTBERG_DEV.with_suffix(".de").exists():
         de, fr = TEXTBERG_DEV.with_suffix(".de"), TEXTBERG_DEV.with_suffix(".fr")
         read("Text+Berg dev, de / fr", de, fr, ("de", "fr"), presegmented_input=True)
+        read("Text+Berg dev, the French given as English", de, fr, ("de", "en"), presegmented_input=True)
     return [(reading, counted[reading], named[reading]) for reading in counted]
 
 

@@ -175,6 +175,22 @@ def test_a_target_in_the_source_language_is_named(news_pair: tuple[Path, Path]) 
     assert "reads as de, the target's language, not en" in warning
 
 
+def test_a_file_in_a_third_language_is_named(news_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    # Text+Berg dev's French given as English: between German and English alone Lingua reads
+    # it as English (surely), so the two-language checks said nothing
+    french = tmp_path / "dev.fr"
+    french.write_text("\n".join(shared("textberg", "dev", "dev.fr").read_text(encoding="utf-8").split("\n")[:40]))
+    de = news_pair[1]
+    assert load_document(de, french, src_lang="de", tgt_lang="en").warnings == [
+        f"{french} reads as fr, neither de nor en: a wrong --tgt-lang?"
+    ]
+    assert load_document(french, de, src_lang="en", tgt_lang="de").warnings == [
+        f"{french} reads as fr, neither en nor de: a wrong --src-lang?"
+    ]
+    assert load_document(de, french, src_lang="de", tgt_lang="fr").warnings == []
+    assert load_document(de, french).warnings == []  # detected: fr, the likeliest already
+
+
 def test_two_files_of_one_language_are_named(news_pair: tuple[Path, Path]) -> None:
     de = news_pair[1]
     assert load_document(de, de).warnings == [

@@ -60,12 +60,13 @@ def likely_languages(texts: Iterable[str], candidates: Iterable[str] | None = No
     return tuple(sorted(ranked[:SHORTLIST]))
 
 
-def detect(text: str, candidates: Iterable[str] | None = None) -> tuple[str | None, float]:
-    """The most likely language of text as (ISO 639-1 code, confidence 0..1)."""
+def detect(text: str, candidates: Iterable[str] | None = None, quick: bool = False) -> tuple[str | None, float]:
+    """The most likely language of text as (ISO 639-1 code, confidence 0..1); quick: by trigrams
+    alone, which loads far less for a short text among many candidates."""
     codes = tuple(sorted(set(candidates or DEFAULT_LANGUAGES)))
     if len(codes) == 1:
         return codes[0], 1.0
-    values = _detector(codes).compute_language_confidence_values(text[:SAMPLE_CHARS])
+    values = _detector(codes, quick).compute_language_confidence_values(text[:SAMPLE_CHARS])
     if not values or values[0].value <= 0:
         return None, 0.0
     best = values[0]

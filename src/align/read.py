@@ -306,8 +306,21 @@ def _reads_as(side: Side, candidates: tuple[str, str]) -> str | None:
     return lang if confidence >= LANGUAGE_CHECK_CONFIDENCE else None
 
 
-def language_warnings(source: Side, target: Side) -> list[str]:
-    """Warnings where a file of a two-file document reads as the other side's language.
+def _third_language(side: Side, languages: tuple[str, str]) -> str | None:
+    """The language the side reads as among Lingua's default ones, where that is surely neither of
+    the document's two (French given as German: between German and English alone, Lingua
+    reads French as English)."""
+    sample = _language_sample(side)
+    if sum(c.isalpha() for c in sample) < MIN_SAMPLE_LETTERS:
+        return None
+    lang, confidence = langid.detect(sample, {*langid.DEFAULT_LANGUAGES, *languages}, quick=True)
+    return lang if lang not in languages and confidence >= LANGUAGE_CHECK_CONFIDENCE else None
+
+
+def language_warnings(source: Side, target: Side, languages_given: bool = True) -> list[str]:
+    """Warnings where a file of a two-file document reads as the other side's language, or, where
+    the user gave the languages (detected ones are the likeliest of Lingua's defaults already),
+    as a third language.
 
     Swapped --src-lang/--tgt-lang (or manifest columns) still align, since the model is
     multilingual, but every target sentence is then flagged untranslated and the
@@ -321,6 +334,14 @@ def language_warnings(source: Side, target: Side) -> list[str]:
             f"{src_name} and {tgt_name} are both taken as {src}: is {tgt_name} the translation? "
             "(set --src-lang and --tgt-lang if the detection is wrong)"
         ]
+    if languages_given:
+        others = [
+            f"{name} reads as {other}, neither {src} nor {tgt}: a wrong {option}?"
+            for side, name, option in ((source, src_name, "--src-lang"), (target, tgt_name, "--tgt-lang"))
+            if (other := _third_language(side, (src, tgt)))
+        ]
+        if others:
+            return others
     src_reads, tgt_reads = _reads_as(source, (src, tgt)), _reads_as(target, (src, tgt))
     if src_reads == tgt and tgt_reads == src:
         return [
@@ -374,5 +395,5 @@ def load_document(
         if not any(seg.is_content for seg in side.segments):
             raise AlignError(f"{_file_name(side.path, 'input')}: no sentences to align on the {side.lang} side")
     # a mixed file's two blocks were told apart by their languages, line by line
-    warnings = language_warnings(source, target) if path2 is not None else []
+    warnings = language_warnings(source, target, bool(src_lang or tgt_lang)) if path2 is not None else []
     return Document(doc_id, source, target, warnings)
