@@ -48,7 +48,7 @@ import numpy as np
 from align import Pipeline
 from align.detectors.context import LETTER_WORD, zipf
 from align.detectors.gaps import GAP_SMOOTHING, MIN_SPREAD, UNRELATED_SIMILARITY
-from align.detectors.names import differing_names, document_names, same_name
+from align.detectors.names import differing_names, other_document, same_name
 from align.detectors.numbers import unmatched
 from align.detectors.parts import best_part_to_leave_out
 from align.detectors.repeats import loop_in
@@ -645,24 +645,22 @@ def run_defr() -> None:
         (" ".join(de[i] for i in s), " ".join(fr[j] for j in t)) for s, t in read_bead_file(base.with_suffix(".defr"))
         if s and t
     ]  # fmt: skip
-    # the French document's names tell which rare German words are names (as in the flag stage);
-    # where a name is deleted below, that pair's French counts with the name deleted
-    french_names = [document_names([b], "fr", "de") for _, b in pairs]
-    in_pairs = Counter(key for keys in french_names for key in keys)
-    known = frozenset(in_pairs)
-    names = sum(any(differing_names(a, b, "de", "fr", known)) for a, b in pairs)
+    # the French document tells which German words are names (as in the flag stage)
+    french = other_document([b for _, b in pairs], "fr", "de")
+    names = sum(any(differing_names(a, b, "de", "fr", french)) for a, b in pairs)
     numbers = sum(any(unmatched(a, b, "de", "fr")) for a, b in pairs)
     lines = [line.strip() for line in fr if line.strip()]
     threshold = FlagConfig().threshold("untranslated")
     german = [line for line in lines if (source_language_confidence(line, "de", "fr") or 0.0) >= threshold]
     found = tried = 0
-    for (a, b), own in zip(pairs, french_names, strict=True):
+    for k, (a, b) in enumerate(pairs):
         name = shared_name(a, b)
         if name is not None:
             tried += 1
             damaged = re.sub(rf"\b{re.escape(name)}\b\s*", "", b)
-            elsewhere = frozenset(key for key in known if in_pairs[key] > (key in own))
-            missing, _ = differing_names(a, damaged, "de", "fr", elsewhere | document_names([damaged], "fr", "de"))
+            # the French document with this line damaged
+            other = other_document([*(t for _, t in pairs[:k]), damaged, *(t for _, t in pairs[k + 1 :])], "fr", "de")
+            missing, _ = differing_names(a, damaged, "de", "fr", other)
             found += any(same_name(name, other) for other in missing)
     print(f"\n## Text+Berg dev, human German–French ({len(pairs)} gold pairs, {len(lines)} French lines)\n")
     print("| check | count |\n|---|---|")

@@ -12,9 +12,10 @@ Against a language other than English it must be about as frequent in English as
 and "Fusse" are also French words ("berge", "fusse"), not names; and the list of exonyms holds
 English and French forms only, so against other languages those words take the frequency rule.
 
-A German word the word lists do not know ("Baltoro", "Gasherbrum") is a name where the other
-side's document writes it as one: the French and English of the same text capitalise names
-alone, so a mountain the French names three times is a name in the German too.
+The other side's document, where its language capitalises names alone, settles German words
+the frequencies cannot: a word the word lists do not know ("Baltoro", "Gasherbrum") is a name
+where that document writes it as one (a mountain the French names three times is a name in the
+German too), and a word it writes only in lower case is a noun ("Route", "Zone", "Virus").
 
 Not names anywhere: Roman numerals ("camp II") and compass points ("arête SE", "WNW"), which
 the other side may write as "2" or "Südost", and the words of a heading set in capitals
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -210,12 +212,25 @@ def _initial_positions(text: str) -> set[int]:
     return starts
 
 
-def names_in(text: str, lang: str, other_lang: str, known: frozenset[str] = frozenset()) -> list[str]:
+@dataclass(frozen=True)
+class OtherDocument:
+    """What the other side's document, in a language that capitalises names alone, says of words
+    (by ``name_key``): which it writes as names, and which only in lower case."""
+
+    names: frozenset[str] = frozenset()
+    common: frozenset[str] = frozenset()  # written in lower case only: "route", "zone", "expedition"
+
+
+NO_DOCUMENT = OtherDocument()
+
+
+def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DOCUMENT) -> list[str]:
     """The words of text that look like proper names.
 
-    known: ``name_key``s of the names the other side's document holds (``document_names``),
-    which make rare German words names. Only the same key counts: a German compound that begins
-    with a name the other side cites ("Gipfelmannschaft", "Gipfel") is no name."""
+    other: the other side's document (``other_document``). A rare German word it writes as a name
+    is a name; a German word it writes only in lower case is a noun ("Route", "Zone"), however
+    frequent in English and French. Only the same key counts: a German compound that begins with
+    a name the other side cites ("Gipfelmannschaft", "Gipfel") is no name."""
     initial = _initial_positions(text)
     words = list(LETTER_WORD.finditer(text))
     heading = _capitals_runs(words)
@@ -241,14 +256,15 @@ def names_in(text: str, lang: str, other_lang: str, known: frozenset[str] = froz
                 continue
             if lower in _GERMAN_FALSE_FRIENDS:
                 continue
-            if z_here < RARE_GERMAN_ZIPF and name_key(word) in known:
+            key = name_key(word)
+            if z_here < RARE_GERMAN_ZIPF and key in other.names:
                 found.append(word)  # "Baltoro": no word list knows it, the translation writes it as a name
                 continue
             if m.start() in initial and z_here - z_other > 1.0:
                 continue
             # a name is not translated, so English text uses it about as often as German text does;
             # very common German words are nouns ("Kind", "Tradition"), even if that misses "Merkel"
-            if z_other >= 1.0 and z_here - z_other <= 1.6 and z_here < 4.5:
+            if z_other >= 1.0 and z_here - z_other <= 1.6 and z_here < 4.5 and key not in other.common:
                 found.append(word)
         elif m.start() in initial:
             if z_here < 3.0 and z_here - z_other <= 1.5:
@@ -258,12 +274,15 @@ def names_in(text: str, lang: str, other_lang: str, known: frozenset[str] = froz
     return found
 
 
-def document_names(texts: Iterable[str], lang: str, other_lang: str) -> frozenset[str]:
-    """The ``name_key``s of the names in texts, one side of a document, for ``names_in``'s known;
-    empty for German, which capitalises every noun."""
+def other_document(texts: Iterable[str], lang: str, other_lang: str) -> OtherDocument:
+    """What texts, one side of a document, tell ``names_in`` about the other side's words; nothing
+    for German, which capitalises every noun."""
     if lang == "de":
-        return frozenset()
-    return frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))
+        return NO_DOCUMENT
+    texts = list(texts)
+    names = frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))
+    lower = {name_key(w) for text in texts for w in LETTER_WORD.findall(text) if w.islower()}
+    return OtherDocument(names, frozenset(lower - names))
 
 
 def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: dict[str, set[str]]) -> bool:
@@ -297,34 +316,34 @@ def differing_names(
     tgt: str,
     src_lang: str,
     tgt_lang: str,
-    src_known: frozenset[str] = frozenset(),
-    tgt_known: frozenset[str] = frozenset(),
+    src_other: OtherDocument = NO_DOCUMENT,
+    tgt_other: OtherDocument = NO_DOCUMENT,
 ) -> tuple[list[str], list[str]]:
     """Names of the source missing in the target, and names of the target missing in the source.
 
-    src_known: the names of the target document (``document_names``), which tell the source's
-    rare German words that are names; tgt_known the same for the target."""
+    src_other: the target document (``other_document``), which tells which of the source's German
+    words are names; tgt_other the source document, for the target's."""
     src_words = [m.group() for m in LETTER_WORD.finditer(src)]
     tgt_words = [m.group() for m in LETTER_WORD.finditer(tgt)]
     to_tgt, to_src = _exonym_map(src_lang, tgt_lang), _exonym_map(tgt_lang, src_lang)
     src_keys, tgt_keys = {name_key(w) for w in src_words}, {name_key(w) for w in tgt_words}
-    missing = [n for n in names_in(src, src_lang, tgt_lang, src_known) if not _present(n, tgt_words, tgt_keys, to_tgt)]
-    extra = [n for n in names_in(tgt, tgt_lang, src_lang, tgt_known) if not _present(n, src_words, src_keys, to_src)]
+    missing = [n for n in names_in(src, src_lang, tgt_lang, src_other) if not _present(n, tgt_words, tgt_keys, to_tgt)]
+    extra = [n for n in names_in(tgt, tgt_lang, src_lang, tgt_other) if not _present(n, src_words, src_keys, to_src)]
     return list(dict.fromkeys(missing)), list(dict.fromkeys(extra))
 
 
-def _both_sides_names(ctx: Context) -> tuple[frozenset[str], frozenset[str]]:
-    """The names of the target document (known to the source side) and of the source document."""
+def _both_documents(ctx: Context) -> tuple[OtherDocument, OtherDocument]:
+    """The target document as the source side's other document, and the source document."""
     src = [s.text for s in ctx.doc.source.segments if s.is_content]
     tgt = [s.text for s in ctx.doc.target.segments if s.is_content]
-    return document_names(tgt, ctx.tgt_lang, ctx.src_lang), document_names(src, ctx.src_lang, ctx.tgt_lang)
+    return other_document(tgt, ctx.tgt_lang, ctx.src_lang), other_document(src, ctx.src_lang, ctx.tgt_lang)
 
 
 def pair_names(ctx: Context, pair: Pair) -> tuple[list[str], list[str]]:
     """``differing_names`` of a pair, knowing the names of the whole document; computed once
     per pair for every detector that asks (names are evidence of omissions too)."""
-    src_known, tgt_known = ctx.shared("document_names", _both_sides_names)
-    return ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang, src_known, tgt_known)
+    src_other, tgt_other = ctx.shared("other_documents", _both_documents)
+    return ctx.once(differing_names, pair.src_text, pair.tgt_text, ctx.src_lang, ctx.tgt_lang, src_other, tgt_other)
 
 
 def find_name_mismatches(ctx: Context) -> list[Flag]:
