@@ -43,15 +43,15 @@ _EXONYMS_DE_EN = {
     "russland": "russia", "russisch": "russian", "griechenland": "greece", "griechisch": "greek",
     "türkei": "turkey", "türkisch": "turkish", "niederlande": "netherlands", "niederländisch": "dutch",
     "belgien": "belgium", "polen": "poland", "polnisch": "polish", "ungarn": "hungary", "ungarisch": "hungarian",
-    "tschechien": "czech", "tschechisch": "czech", "vereinigte": "united", "staaten": "states",
-    "großbritannien": "britain", "britisch": "british", "england": "england", "englisch": "english",
+    "tschechien": "czech", "tschechisch": "czech", "vereinigte": "united uk", "staaten": "states",
+    "großbritannien": "britain uk", "britisch": "british", "england": "england", "englisch": "english",
     "europa": "europe", "europäisch": "european", "nordkorea": "korea dprk north", "südkorea": "korea south",
-    "dvrk": "dprk", "usa": "us united america", "vereinigten": "united", "uno": "un", "nato": "nato",
+    "dvrk": "dprk", "usa": "us united america", "vereinigten": "united uk", "uno": "un", "nato": "nato",
     "koreanisch": "korean", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
     "rom": "rome", "prag": "prague", "brüssel": "brussels", "warschau": "warsaw", "peking": "beijing",
     "kiew": "kyiv", "mailand": "milan", "venedig": "venice", "genf": "geneva", "zürich": "zurich",
     "china": "china", "chinesisch": "chinese", "japanisch": "japanese", "amerika": "america",
-    "amerikanisch": "american", "ukraine": "ukraine", "ukrainisch": "ukrainian", "afrika": "africa",
+    "amerikanisch": "american us", "ukraine": "ukraine", "ukrainisch": "ukrainian", "afrika": "africa",
     "asien": "asia", "norwegen": "norway", "dänemark": "denmark", "finnland": "finland",
     "kreml": "kremlin", "bayern": "bavaria", "sachsen": "saxony", "weißrussland": "belarus",
     "schweden": "sweden swede swedish", "schwede": "swede", "schwedin": "swede", "neapel": "naples napoli",
@@ -120,6 +120,8 @@ _NOT_NAMES = {
     "october", "november", "december", "herr", "frau", "ok", "tv", "minister", "president", "chancellor",
     "prime", "secretary", "senator", "governor", "mayor", "king", "queen", "prince", "general", "director",
     "professor", "chairman", "premier", "minster", "corona", "passant", "kohl",
+    # titles and months as abbreviations ("Tory MPs", "the PM", "Aug. 21"; "Jan" is a first name)
+    "mp", "mps", "pm", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec", "dez",
 }  # fmt: skip
 # German nouns that are also English words, so frequency alone makes them look like names.
 _GERMAN_FALSE_FRIENDS = {
