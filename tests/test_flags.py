@@ -368,6 +368,12 @@ def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_
         ("AVEC NOTES COMPLÉMENTAIRES SUR LES ANNÉES PRÉCÉDENTES", "MIT NACHTRÄGEN AUS FRÜHEREN JAHREN", ("fr", "de")),
         ("les montagnes de l' Himalaya", "die Berge des Himalaya", ("fr", "de")),
         ("Die Österreicher erreichten den Gipfel.", "Les Autrichiens atteignirent le sommet.", ("de", "fr")),
+        # real WMT20 lines: titles and months as abbreviations, "UK" and "US" as German writes them
+        ("There are 288 Tory MPs.", "Es gibt 288 Tory-Abgeordnete.", ("en", "de")),
+        ("between Aug. 21-Sept. 23", "zwischen dem 21. August und 23. September", ("en", "de")),
+        ("the UK would leave the EU", "das Vereinigte Königreich würde die EU verlassen", ("en", "de")),
+        ("the UK would leave the EU", "Großbritannien würde die EU verlassen", ("en", "de")),
+        ("US theater chain bans costumes", "Amerikanische Kinokette verbietet Verkleidungen", ("en", "de")),
     ],
 )  # fmt: skip
 def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt: str, langs: tuple[str, str]) -> None:
