@@ -133,6 +133,11 @@ def test_equal_numbers_in_either_convention_match(src: str, tgt: str) -> None:
         # Spanish number words are not known: "drei" / "3" may be "tres"; larger numbers still count
         ("vor 3 Wochen, drei Tage", "hace tres semanas, tres días", ("de", "es"), [], []),
         ("8153 m und 8189 m", "8153 y 8180 m", ("de", "es"), ["8189 m"], ["8180 m"]),
+        # months abbreviated before a point (real WMT20 lines); without one, "Jan" is a first name
+        ("between Aug. 21-Sept. 23", "zwischen dem 21. August und 23. September", ("en", "de"), [], []),
+        ("on Nov. 5, 2019", "am 5. Dezember 2019", ("en", "de"), ["Nov"], ["Dezember"]),
+        ("Alpine Journal, Nov . 1956", "Alpine Journal , novembre 1956", ("de", "fr"), [], []),
+        ("Jan Böhmermann said", "sagte Jan Böhmermann im Januar", ("en", "de"), [], ["Januar"]),
     ],
 )
 def test_number_words_are_read_in_their_own_language(

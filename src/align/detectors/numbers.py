@@ -111,6 +111,15 @@ _MONTHS: dict[str, dict[str, int]] = {
     "fr": {"janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
            "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12},
 }  # fmt: skip
+# Abbreviated month names, read as months only before a point ("Nov. 5", "Aug. 21-Sept. 23", "Okt. 2019",
+# "nov. 1956"): without one, "Jan" is a first name and "Mar" a word
+_MONTH_ABBREVIATIONS: dict[str, dict[str, int]] = {
+    "en": {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10,
+           "Nov": 11, "Dec": 12},
+    "de": {"Jan": 1, "Feb": 2, "Mär": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Okt": 10,
+           "Nov": 11, "Dez": 12},
+    "fr": {"janv": 1, "févr": 2, "avr": 4, "juil": 7, "oct": 10, "nov": 11, "déc": 12},  # "sept." is seven too
+}  # fmt: skip
 # Roman numerals II to XXXIX in capitals ("Lager II", "Ludwig XIV.", "XIXe siècle"); a lone I, V or X
 # is a pronoun, a letter or a variable more often than a number
 _ROMAN = re.compile(r"\b(?P<roman>[IVX]{2,})(?:e|er|ème|es)?\b")
@@ -140,11 +149,14 @@ def _reader(lang: str | None) -> _Reader:
     if lang is None:
         words = {w: v for table in NUMBER_WORDS.values() for w, v in table.items()}
         months = {m: v for table in _MONTHS.values() for m, v in table.items()}
+        short = {m: v for table in _MONTH_ABBREVIATIONS.values() for m, v in table.items()}
     else:
         words, months = NUMBER_WORDS.get(lang, {}), _MONTHS.get(lang, {})
+        short = _MONTH_ABBREVIATIONS.get(lang, {})
     # capitalised words too ("Drei Tage", "Septembre 2023" at a sentence start); months case-sensitively
     # ("may" is a verb), with the capitalised form of a language that writes them in lower case
     months = months | {m.capitalize(): v for m, v in months.items()}
+    short = short | {m.capitalize(): v for m, v in short.items()}
     alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     # Letters may follow the digits: "44jährige", "1850s", "3rd", "4pm"; a point may precede them
     # only after a letter ("S.298", "Nr.212"): the parts of 1.000 or -.35 are not numbers
@@ -155,8 +167,15 @@ def _reader(lang: str | None) -> _Reader:
         + (rf"|\b(?P<word>{alternation})\b" if words else ""),
         re.I,
     )
-    month = re.compile(rf"\b(?:{'|'.join(sorted(months, key=len, reverse=True))})\b") if months else None
-    return _Reader(number, words, months, month)
+    month = (
+        re.compile(
+            rf"\b(?:{'|'.join(sorted(months, key=len, reverse=True))})\b"
+            + (rf"|\b(?:{'|'.join(sorted(short, key=len, reverse=True))})(?=\s?\.)" if short else "")
+        )
+        if months
+        else None
+    )
+    return _Reader(number, words, months | short, month)
 
 
 def reads_number_words(lang: str | None) -> bool:
