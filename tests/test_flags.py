@@ -138,6 +138,13 @@ def test_equal_numbers_in_either_convention_match(src: str, tgt: str) -> None:
         ("on Nov. 5, 2019", "am 5. Dezember 2019", ("en", "de"), ["Nov"], ["Dezember"]),
         ("Alpine Journal, Nov . 1956", "Alpine Journal , novembre 1956", ("de", "fr"), [], []),
         ("Jan Böhmermann said", "sagte Jan Böhmermann im Januar", ("en", "de"), [], ["Januar"]),
+        # a number inside a longer word (real WMT lines), "both … and"; "Nacht" is no eight
+        ("das dreitägige Fest", "the three-day festival", ("de", "en"), [], []),
+        ("vom Tabellenvierten", "from the 4th-ranked team", ("de", "en"), [], []),
+        ("in viereinhalb Stunden", "in four and a half hours", ("de", "en"), [], []),
+        ("both Prince William and Kate", "sowohl Prinz William als auch Kate", ("en", "de"), [], []),
+        ("in der Nacht", "for eight hours", ("de", "en"), [], ["eight"]),
+        ("drei Tage und viereinhalb Stunden", "four days and four and a half hours", ("de", "en"), ["drei"], []),
     ],
 )
 def test_number_words_are_read_in_their_own_language(

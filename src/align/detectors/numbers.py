@@ -288,12 +288,49 @@ def unmatched(
     # a word the other side has verbatim is a name there ("BBC Two", "Theresa May", "Anwar Mai")
     missing = [m for m in missing if not (m.is_word and _has_word(tgt, m.text))]
     extra = [m for m in extra if not (m.is_word and _has_word(src, m.text))]
+    # a number the other side writes inside a longer word: "three-day" / "dreitägig", "4th-ranked" /
+    # "Tabellenvierten"; "both … and" / "sowohl … als auch"
+    missing = [m for m in missing if not _in_a_word(m, tgt, tgt_lang) and not _both_and(m, tgt)]
+    extra = [m for m in extra if not _in_a_word(m, src, src_lang) and not _both_and(m, src)]
     # against a language whose number words we cannot read, "drei" or "3" may be there as a word
     if not reads_number_words(tgt_lang):
         missing = [m for m in missing if not _may_be_spelled(m)]
     if not reads_number_words(src_lang):
         extra = [m for m in extra if not _may_be_spelled(m)]
     return missing, extra
+
+
+_BOTH_AND = re.compile(r"\b(?:sowohl|à la fois)\b", re.I)  # "both X and Y" in German and French
+
+
+def _both_and(mention: Mention, other_text: str) -> bool:
+    return mention.text.lower() == "both" and _BOTH_AND.search(other_text) is not None
+
+
+@lru_cache(maxsize=16)
+def _word_parts(lang: str | None) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    """Number words of a language as the start of a longer word ("drei" of "dreitägig", "zweit" of
+    "zweitgrößten") and as its end ("vierten" of "Tabellenvierten"). Short words and ones that
+    begin or end common words stay out ("acht": "Achtung", "Nacht"; "erst": "erstmals" is not 1st)."""
+    words = {w: v for w, v in _reader(lang).words.items() if "-" not in w and " " not in w}
+    stems = {stem: i for i, stem in enumerate(_ORDINALS_DE, 1)} if lang in (None, "de") else {}
+    starts = {w: v for w, v in (words | stems).items() if len(w) >= 4 and w not in ("acht", "erst")}
+    ends = {w: v for w, v in words.items() if len(w) >= 5}
+    return tuple(starts.items()), tuple(ends.items())
+
+
+def _in_a_word(mention: Mention, other_text: str, other_lang: str | None) -> bool:
+    """Whether the other text holds the mention's number (a whole number under 100) inside a longer word."""
+    values = {v for v in mention.values if v.is_integer() and 0 < v < 100}
+    if not values or not reads_number_words(other_lang):
+        return False
+    starts, ends = _word_parts(other_lang)
+    for word in re.findall(r"[^\W\d_]+", other_text.lower()):
+        if any(v in values and len(word) > len(p) and word.startswith(p) for p, v in starts):
+            return True
+        if any(v in values and len(word) > len(p) and word.endswith(p) for p, v in ends):
+            return True
+    return False
 
 
 def mismatch_score(missing: list[Mention], extra: list[Mention]) -> float:
