@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 import sys
+from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
 
@@ -169,24 +170,23 @@ def _without_shared_names(readable: dict[int, str], detected: list[tuple[str | N
     """The lines holding a capitalised word that lines read as two different languages both hold
     (a name: "Eintracht Frankfurt", "DFB-Pokal"), with those words taken out; a line read surely
     already, or left with too little to read, is left out."""
+    capitalised = {
+        k: {w for w in CAPITALISED_WORD.findall(line) if len(w) >= 2 and w[0].isupper()} for k, line in readable.items()
+    }
     used_in: dict[str, set[str]] = {}
-    for k, line in readable.items():
+    for k, words in capitalised.items():
         lang, confidence = detected[k]
         if lang and confidence >= SHARED_NAME_CONFIDENCE:
-            for word in _capitalised(line):
+            for word in words:
                 used_in.setdefault(word, set()).add(lang)
     shared = {word for word, langs in used_in.items() if len(langs) >= 2}
     out = {}
     for k, line in readable.items():
-        if detected[k][1] < SURE_READING and shared.intersection(_capitalised(line)):
+        if detected[k][1] < SURE_READING and shared & capitalised[k]:
             rest = CAPITALISED_WORD.sub(lambda m: " " if m.group() in shared else m.group(), line)
             if _tells_language(rest):
                 out[k] = rest
     return out
-
-
-def _capitalised(line: str) -> set[str]:
-    return {w for w in CAPITALISED_WORD.findall(line) if len(w) >= 2 and w[0].isupper()}
 
 
 def split_languages(
@@ -297,12 +297,12 @@ def _language_sample(side: Side) -> str:
     return sample[:LANGUAGE_SAMPLE_CHARS]
 
 
-def _reads_as(side: Side, candidates: tuple[str, str]) -> str | None:
-    """Which of the two languages the side's text is in, where Lingua is sure; else None."""
+def _reads_as(side: Side, candidates: Iterable[str], quick: bool = False) -> str | None:
+    """Which of the candidate languages the side's text is in, where Lingua is sure; else None."""
     sample = _language_sample(side)
     if sum(c.isalpha() for c in sample) < MIN_SAMPLE_LETTERS:
         return None
-    lang, confidence = langid.detect(sample, candidates)
+    lang, confidence = langid.detect(sample, candidates, quick)
     return lang if confidence >= LANGUAGE_CHECK_CONFIDENCE else None
 
 
@@ -310,11 +310,8 @@ def _third_language(side: Side, languages: tuple[str, str]) -> str | None:
     """The language the side reads as among Lingua's default ones, where that is surely neither of
     the document's two (French given as German: between German and English alone, Lingua
     reads French as English)."""
-    sample = _language_sample(side)
-    if sum(c.isalpha() for c in sample) < MIN_SAMPLE_LETTERS:
-        return None
-    lang, confidence = langid.detect(sample, {*langid.DEFAULT_LANGUAGES, *languages}, quick=True)
-    return lang if lang not in languages and confidence >= LANGUAGE_CHECK_CONFIDENCE else None
+    lang = _reads_as(side, {*langid.DEFAULT_LANGUAGES, *languages}, quick=True)
+    return lang if lang not in languages else None
 
 
 def language_warnings(source: Side, target: Side, languages_given: bool = True) -> list[str]:

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from ..model import Flag
 from .context import LETTER_WORD, Context, Pair, clip, zipf
-from .numbers import is_roman_numeral
+from .numbers import MONTH_ABBREVIATIONS, is_roman_numeral
 
 # German exonyms and nationality words with their English forms (space-separated alternatives).
 _EXONYMS_DE_EN = {
@@ -120,8 +120,9 @@ _NOT_NAMES = {
     "october", "november", "december", "herr", "frau", "ok", "tv", "minister", "president", "chancellor",
     "prime", "secretary", "senator", "governor", "mayor", "king", "queen", "prince", "general", "director",
     "professor", "chairman", "premier", "minster", "corona", "passant", "kohl",
-    # titles and months as abbreviations ("Tory MPs", "the PM", "Aug. 21"; "Jan" is a first name)
-    "mp", "mps", "pm", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "okt", "nov", "dec", "dez",
+    "mp", "mps", "pm",  # titles as abbreviations ("Tory MPs", "the PM")
+} | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name
+    m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang] if m != "Jan"
 }  # fmt: skip
 # German nouns that are also English words, so frequency alone makes them look like names.
 _GERMAN_FALSE_FRIENDS = {
@@ -278,8 +279,9 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
 
 def other_document(texts: Iterable[str], lang: str, other_lang: str) -> OtherDocument:
     """What texts, one side of a document, tell ``names_in`` about the other side's words; nothing
-    for German, which capitalises every noun."""
-    if lang == "de":
+    for German, which capitalises every noun, and nothing where the other side is not German
+    (only German words ask), so that no other pair of languages pays for reading it."""
+    if lang == "de" or other_lang != "de":
         return NO_DOCUMENT
     texts = list(texts)
     names = frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Flag
-from .context import Context, clip
+from .context import LETTER_WORD, Context, clip
 
 _UNITS_EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
              "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
@@ -113,7 +113,7 @@ _MONTHS: dict[str, dict[str, int]] = {
 }  # fmt: skip
 # Abbreviated month names, read as months only before a point ("Nov. 5", "Aug. 21-Sept. 23", "Okt. 2019",
 # "nov. 1956"): without one, "Jan" is a first name and "Mar" a word
-_MONTH_ABBREVIATIONS: dict[str, dict[str, int]] = {
+MONTH_ABBREVIATIONS: dict[str, dict[str, int]] = {
     "en": {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10,
            "Nov": 11, "Dec": 12},
     "de": {"Jan": 1, "Feb": 2, "Mär": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Okt": 10,
@@ -149,10 +149,10 @@ def _reader(lang: str | None) -> _Reader:
     if lang is None:
         words = {w: v for table in NUMBER_WORDS.values() for w, v in table.items()}
         months = {m: v for table in _MONTHS.values() for m, v in table.items()}
-        short = {m: v for table in _MONTH_ABBREVIATIONS.values() for m, v in table.items()}
+        short = {m: v for table in MONTH_ABBREVIATIONS.values() for m, v in table.items()}
     else:
         words, months = NUMBER_WORDS.get(lang, {}), _MONTHS.get(lang, {})
-        short = _MONTH_ABBREVIATIONS.get(lang, {})
+        short = MONTH_ABBREVIATIONS.get(lang, {})
     # capitalised words too ("Drei Tage", "Septembre 2023" at a sentence start); months case-sensitively
     # ("may" is a verb), with the capitalised form of a language that writes them in lower case
     months = months | {m.capitalize(): v for m, v in months.items()}
@@ -325,7 +325,7 @@ def _in_a_word(mention: Mention, other_text: str, other_lang: str | None) -> boo
     if not values or not reads_number_words(other_lang):
         return False
     starts, ends = _word_parts(other_lang)
-    for word in re.findall(r"[^\W\d_]+", other_text.lower()):
+    for word in LETTER_WORD.findall(other_text.lower()):
         if any(v in values and len(word) > len(p) and word.startswith(p) for p, v in starts):
             return True
         if any(v in values and len(word) > len(p) and word.endswith(p) for p, v in ends):
