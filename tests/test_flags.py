@@ -314,7 +314,7 @@ def test_name_mismatches_on_faithful_german_french_pairs_are_few_and_a_dropped_n
     # the French document tells which German words are names: rare ones it writes as names
     # ("Baltoro", "Gasherbrum") are, ones it writes only in lower case ("Route", "Zone") are not
     french = other_document([fr for _, fr in pairs], "fr", "de")
-    assert sum(any(differing_names(de, fr, "de", "fr", french)) for de, fr in pairs) <= 75  # 69
+    assert sum(any(differing_names(de, fr, "de", "fr", french)) for de, fr in pairs) <= 66  # 61
     # a name both sides share (capitalised inside a French sentence, rare as a French word),
     # deleted from the French: the German name is reported missing, also where no word list
     # knows it and the French names it only elsewhere
@@ -348,8 +348,12 @@ def test_a_german_noun_the_french_document_writes_in_lower_case_is_no_name() -> 
     with_route = [(de, fr) for de, fr in pairs if re.search(r"\bRoute\b", de)]
     french = other_document([fr for _, fr in pairs], "fr", "de")
     assert "route" in french.common
-    assert any("Route" in differing_names(de, fr, "de", "fr")[0] for de, fr in with_route)
     assert not any("Route" in differing_names(de, fr, "de", "fr", french)[0] for de, fr in with_route)
+    # dev's "Route"s follow an article ("unserer Route", "welche Route"), a noun's place; where none
+    # does, only the French document's lower case tells
+    german, french_line = "Zeitplan und Route standen fest .", "Le calendrier était fixé ."
+    assert differing_names(german, french_line, "de", "fr") == (["Route"], [])
+    assert differing_names(german, french_line, "de", "fr", french) == ([], [])
 
 
 def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_side() -> None:
@@ -386,6 +390,17 @@ def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_
         ("the UK would leave the EU", "das Vereinigte Königreich würde die EU verlassen", ("en", "de")),
         ("the UK would leave the EU", "Großbritannien würde die EU verlassen", ("en", "de")),
         ("US theater chain bans costumes", "Amerikanische Kinokette verbietet Verkleidungen", ("en", "de")),
+        # session 23, real WMT20/21 lines: an initialism with points ("U.S."), German nouns after an
+        # article or adjective ("ein riesiges schwarzes Loch", "des Senders"), things as
+        # abbreviations ("IPO", "WM")
+        ("the U.S. will send a Patriot missile battery", "dass die USA eine Patriot-Raketenbatterie schicken",
+         ("en", "de")),
+        ("A gigantic black hole has been captured", "wie ein riesiges schwarzes Loch einen Stern verschlingt",
+         ("en", "de")),
+        ("according to reports from broadcaster NBC.", "Nach Angaben des Senders NBC", ("en", "de")),
+        ("The surprise postponement of the WeWork IPO", "Die überraschende Verschiebung des Börsengangs von WeWork",
+         ("en", "de")),
+        ("points for the world championship", "um WM-Punkte", ("en", "de")),
     ],
 )  # fmt: skip
 def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt: str, langs: tuple[str, str]) -> None:
@@ -407,6 +422,38 @@ def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt:
 def test_transliterations_are_the_same_name(a: str, b: str) -> None:
     assert same_name(a, b)
     assert differing_names(f"Das sagte {b} am Montag.", f"{a} said so on Monday.", "de", "en") == ([], [])
+
+
+def test_few_name_differences_in_a_human_news_translation() -> None:
+    # WMT20 en→de newstest, a professional translation, row by row with each document's other
+    # side: nearly every name difference found is false (nouns after an article, "U.S." / "USA",
+    # abbreviations of things); 307 pairs before session 23, 210 after
+    with open(shared("deen", "wmt20_newstest2020_ende.tsv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    differing = 0
+    for _, group in itertools.groupby(rows, key=lambda r: r["doc_id"]):
+        en, de = zip(*((r["en"], r["de"]) for r in group), strict=True)
+        english, german = other_document(de, "de", "en"), other_document(en, "en", "de")
+        differing += sum(any(differing_names(e, g, "en", "de", english, german)) for e, g in zip(en, de, strict=True))
+    assert len(rows) > 1000
+    assert differing <= 230
+
+
+def test_a_german_noun_after_an_article_is_a_name_where_the_other_side_writes_it_as_one() -> None:
+    # after an article a German word is a noun ("der Sender"), unless the other side's document
+    # writes it capitalised inside a sentence, as a name ("in der Normandie" / "Normandy")
+    german = "Die Alliierten landeten in der Normandie."
+    assert differing_names(german, "The Allies landed.", "de", "en") == ([], [])
+    english = other_document(["The Allies landed.", "The battle of Normandy lasted weeks."], "en", "de")
+    assert differing_names(german, "The Allies landed.", "de", "en", english) == (["Normandie"], [])
+    # not the first part of a compound: "der Tesla-Chef" is about Tesla
+    assert differing_names("Das sagte der Tesla-Chef.", "The boss said so.", "de", "en") == (["Tesla"], [])
+
+
+def test_an_exonym_of_up_to_three_letters_is_a_whole_word() -> None:
+    # "USA" has the English form "us": it is not in "use" or "user"
+    assert differing_names("Die USA reagierten nicht.", "They did not use force.", "de", "en") == (["USA"], [])
+    assert differing_names("Die USA reagierten nicht.", "The US did not react.", "de", "en") == ([], [])
 
 
 def test_exonyms_match_inside_compounds_and_count_as_names() -> None:

@@ -11,6 +11,9 @@ English text as in German text (names do not get translated; nouns do), or is an
 Against a language other than English it must be about as frequent in English as well: "Berge"
 and "Fusse" are also French words ("berge", "fusse"), not names; and the list of exonyms holds
 English and French forms only, so against other languages those words take the frequency rule.
+After an article or a possessive, perhaps through adjectives, a German word commoner in German
+than in English is a noun ("ein schwarzes Loch", "des Senders"), unless the other side's document
+writes it capitalised ("in der Normandie" / "Normandy").
 
 The other side's document, where its language capitalises names alone, settles German words
 the frequencies cannot: a word the word lists do not know ("Baltoro", "Gasherbrum") is a name
@@ -18,8 +21,9 @@ where that document writes it as one (a mountain the French names three times is
 German too), and a word it writes only in lower case is a noun ("Route", "Zone", "Virus").
 
 Not names anywhere: Roman numerals ("camp II") and compass points ("arête SE", "WNW"), which
-the other side may write as "2" or "Südost", and the words of a heading set in capitals
-("MIT NACHTRÄGEN AUS FRÜHEREN JAHREN"), which are ordinary words, not acronyms.
+the other side may write as "2" or "Südost", the words of a heading set in capitals
+("MIT NACHTRÄGEN AUS FRÜHEREN JAHREN"), which are ordinary words, not acronyms, and
+abbreviations of things ("IPO", "WM"). "U.S." on one side holds the other side's "US".
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ _EXONYMS_DE_EN = {
     "türkei": "turkey", "türkisch": "turkish", "niederlande": "netherlands", "niederländisch": "dutch",
     "belgien": "belgium", "polen": "poland", "polnisch": "polish", "ungarn": "hungary", "ungarisch": "hungarian",
     "tschechien": "czech", "tschechisch": "czech", "vereinigte": "united uk", "staaten": "states",
-    "großbritannien": "britain uk", "britisch": "british", "england": "england", "englisch": "english",
+    "großbritannien": "britain uk", "britisch": "british uk", "england": "england", "englisch": "english",
     "europa": "europe", "europäisch": "european", "nordkorea": "korea dprk north", "südkorea": "korea south",
-    "dvrk": "dprk", "usa": "us united america", "vereinigten": "united uk", "uno": "un", "nato": "nato",
+    "dvrk": "dprk", "usa": "us united america", "us": "us united america american",
+    "vereinigten": "united uk", "uno": "un united", "un": "un united", "eu": "eu european europe", "nato": "nato",
     "koreanisch": "korean", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
     "rom": "rome", "prag": "prague", "brüssel": "brussels", "warschau": "warsaw", "peking": "beijing",
     "kiew": "kyiv", "mailand": "milan", "venedig": "venice", "genf": "geneva", "zürich": "zurich",
@@ -55,7 +60,8 @@ _EXONYMS_DE_EN = {
     "asien": "asia", "norwegen": "norway", "dänemark": "denmark", "finnland": "finland",
     "kreml": "kremlin", "bayern": "bavaria", "sachsen": "saxony", "weißrussland": "belarus",
     "schweden": "sweden swede swedish", "schwede": "swede", "schwedin": "swede", "neapel": "naples napoli",
-    "vereinten": "united", "grünen": "greens green", "münchner": "munich", "wiener": "viennese vienna",
+    "vereinten": "united un", "grünen": "greens green", "grüne": "green greens", "münchner": "munich",
+    "wiener": "viennese vienna",
     "tokio": "tokyo", "argentinien": "argentina", "brasilien": "brazil", "kanada": "canada",
     "australien": "australia", "israelisch": "israeli", "südostasien": "southeast asia", "ostasien": "east asia",
     "syrien": "syria", "irak": "iraq", "ägypten": "egypt", "indien": "india", "mexiko": "mexico",
@@ -91,7 +97,8 @@ _EXONYMS_DE_FR = {
     "polen": "pologne", "polnisch": "polonais", "ungarn": "hongrie", "ungarisch": "hongrois",
     "tschechien": "tchèque tchéquie", "tschechisch": "tchèque", "großbritannien": "bretagne britannique",
     "britisch": "britannique", "england": "angleterre", "englisch": "anglais", "engländer": "anglais",
-    "europa": "europe", "europäisch": "européen", "usa": "usa unis amérique", "amerika": "amérique",
+    "europa": "europe", "europäisch": "européen", "usa": "usa unis amérique",
+    "us": "usa unis amérique américain", "amerika": "amérique",
     "amerikanisch": "américain", "amerikaner": "américain", "china": "chine", "chinesisch": "chinois",
     "japan": "japon", "japanisch": "japonais", "japaner": "japonais", "indien": "inde", "indisch": "indien",
     "tibetisch": "tibétain", "nordkorea": "corée", "südkorea": "corée", "afrika": "afrique", "asien": "asie",
@@ -121,6 +128,8 @@ _NOT_NAMES = {
     "prime", "secretary", "senator", "governor", "mayor", "king", "queen", "prince", "general", "director",
     "professor", "chairman", "premier", "minster", "corona", "passant", "kohl",
     "mp", "mps", "pm",  # titles as abbreviations ("Tory MPs", "the PM")
+    # things, not names, as abbreviations ("the WeWork IPO" / "Börsengang", "WM-Titel" / "world title")
+    "ceo", "cfo", "ipo", "dna", "dns", "lng", "gdp", "gnp", "bip", "ai", "ki", "wm", "em", "co",
 } | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name
     m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang] if m != "Jan"
 }  # fmt: skip
@@ -135,6 +144,13 @@ _COMPASS_POINTS = frozenset({
     "NE", "NW", "SE", "SW", "NO", "SO", "NNE", "ENE", "ESE", "SSE", "SSW", "WSW", "WNW", "NNW", "NNO", "ONO", "OSO",
     "SSO",
 })  # fmt: skip
+# German words a noun follows: articles, possessives, demonstratives, contracted prepositions
+_GERMAN_DETERMINERS = frozenset(
+    ["der", "die", "das", "den", "dem", "des", "im", "am", "zum", "zur", "vom", "beim", "ins", "ans"]
+    + [f"{stem}{end}" for stem in ("ein", "kein", "mein", "sein", "ihr", "unser")
+       for end in ("", "e", "en", "em", "er", "es")]
+    + [f"{stem}{end}" for stem in ("dies", "jed", "welch") for end in ("e", "en", "em", "er", "es")]
+)  # fmt: skip
 _CAPITALS_RUN = 3  # this many all-capital words in a row are a heading in capitals, not acronyms
 # a German word rarer than this that the other side's document writes as a name is a name
 # ("Gasherbrum" 1.4); more common ones stay nouns ("Besteigung" 2.8, in a German title the
@@ -207,12 +223,45 @@ def _capitals_runs(words: list[re.Match[str]]) -> set[int]:
     return inside
 
 
+_DOTTED_INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def _words(text: str) -> list[str]:
+    """The words of text where another side's name is looked for: also each initialism without
+    its points ("U.S." holds "US", as German writes it). Initialisms are no names themselves:
+    most are a person's initials ("J.O.M. Roberts"), which the other side may space or leave out."""
+    return LETTER_WORD.findall(text) + [m.group().replace(".", "") for m in _DOTTED_INITIALISM.finditer(text)]
+
+
 def _initial_positions(text: str) -> set[int]:
     """Offsets of words that start a sentence or a quotation (capitalised anyway)."""
     starts = {0}
     for m in re.finditer(r"[.!?:;„“\"«»()\[\]–—-]\s+|^\s*[\"„“«(]?", text):
         starts.add(m.end())
     return starts
+
+
+def _after_determiner(text: str, words: list[re.Match[str]], k: int, initial: set[int]) -> bool:
+    """Whether words[k] follows a German determiner, perhaps through adjectives ("ein riesiges schwarzes
+    Loch", "im Experiment"), as a noun does; not the first part of a compound ("der Tesla-Chef"),
+    nor a given name before a surname ("des bergerfahrenen Yuko Maki"; "des Senders NBC" is a noun)."""
+    if text[words[k].end() : words[k].end() + 1] == "-":
+        return False
+    if k + 1 < len(words) and not text[words[k].end() : words[k + 1].start()].strip():
+        following = words[k + 1].group()
+        if following[0].isupper() and not following.isupper():
+            return False
+    for j in range(k - 1, max(k - 4, -1), -1):
+        if text[words[j].end() : words[j + 1].start()].strip(" 0123456789.,%"):
+            return False  # punctuation between: another phrase
+        word = words[j].group()
+        if word.lower() in _GERMAN_DETERMINERS:
+            if words[j].start() in initial:  # "Der Sender", but "Das sagte Werth": a pronoun and a verb
+                return j == k - 1
+            return word.islower()  # "Der Spiegel" inside a sentence is a title
+        if not (word.islower() and word.endswith(("e", "en", "er", "es", "em"))):
+            return False  # capitalised, it may be a noun before a name: "der Sänger Nick"
+    return False
 
 
 @dataclass(frozen=True)
@@ -222,6 +271,11 @@ class OtherDocument:
 
     names: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()  # written in lower case only: "route", "zone", "expedition"
+    # capitalised inside a sentence, as written ("Baltimore", "Tehran": names even where frequent)
+    capitalised: frozenset[str] = frozenset()
+
+    def writes_capitalised(self, word: str) -> bool:
+        return any(same_name(word, other) for other in self.capitalised)
 
 
 NO_DOCUMENT = OtherDocument()
@@ -238,7 +292,7 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
     words = list(LETTER_WORD.finditer(text))
     heading = _capitals_runs(words)
     found = []
-    for m in words:
+    for k, m in enumerate(words):
         word = re.sub(r"['’]s$", "", m.group())
         lower = word.lower()
         if not word[0].isupper() or lower in _NOT_NAMES or len(word) < 2 or _never_a_name(word):
@@ -265,6 +319,11 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
                 continue
             if m.start() in initial and z_here - z_other > 1.0:
                 continue
+            # after an article a word commoner in German than in English is a noun ("ein schwarzes
+            # Loch", "des Senders"), unless the other side writes it as a name ("in der Normandie");
+            # not "im Iran", "der Guardian", which English text uses more
+            if z_here > z_other and _after_determiner(text, words, k, initial) and not other.writes_capitalised(word):
+                continue
             # a name is not translated, so English text uses it about as often as German text does;
             # very common German words are nouns ("Kind", "Tradition"), even if that misses "Merkel"
             if z_other >= 1.0 and z_here - z_other <= 1.6 and z_here < 4.5 and key not in other.common:
@@ -286,7 +345,13 @@ def other_document(texts: Iterable[str], lang: str, other_lang: str) -> OtherDoc
     texts = list(texts)
     names = frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))
     lower = {name_key(w) for text in texts for w in LETTER_WORD.findall(text) if w.islower()}
-    return OtherDocument(names, frozenset(lower - names))
+    capitalised = set()
+    for text in texts:
+        initial = _initial_positions(text)
+        capitalised.update(
+            m.group() for m in LETTER_WORD.finditer(text) if m.group()[0].isupper() and m.start() not in initial
+        )
+    return OtherDocument(names, frozenset(lower - names), frozenset(capitalised))
 
 
 def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: dict[str, set[str]]) -> bool:
@@ -295,8 +360,16 @@ def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: d
     if name_key(name) in other_keys or any(same_name(name, other) for other in other_words):
         return True
     targets = exonyms.get(lower) or next((v for k, v in exonyms.items() if lower.startswith(k) and len(k) >= 4), set())
-    # "Österreich" is in "Niederösterreich": long forms may sit inside a compound
-    return any(o.lower().startswith(t) or (len(t) >= 6 and t in o.lower()) for o in other_words for t in targets)
+    return any(_holds_form(o.lower(), t) for o in other_words for t in targets)
+
+
+def _holds_form(word: str, form: str) -> bool:
+    """Whether a word (lower case) is a form of a name or begins with it ("amerikanische"); "Österreich"
+    is in "Niederösterreich": long forms may sit inside a compound. A form of up to three letters
+    ("us", "un") is a whole word: "use" and "under" are no forms of them."""
+    if len(form) <= 3:
+        return re.sub(r"['’]s$", "", word) == form
+    return word.startswith(form) or (len(form) >= 6 and form in word)
 
 
 @lru_cache(maxsize=16)
@@ -327,8 +400,7 @@ def differing_names(
 
     src_other: the target document (``other_document``), which tells which of the source's German
     words are names; tgt_other the source document, for the target's."""
-    src_words = [m.group() for m in LETTER_WORD.finditer(src)]
-    tgt_words = [m.group() for m in LETTER_WORD.finditer(tgt)]
+    src_words, tgt_words = _words(src), _words(tgt)
     to_tgt, to_src = _exonym_map(src_lang, tgt_lang), _exonym_map(tgt_lang, src_lang)
     src_keys, tgt_keys = {name_key(w) for w in src_words}, {name_key(w) for w in tgt_words}
     missing = [n for n in names_in(src, src_lang, tgt_lang, src_other) if not _present(n, tgt_words, tgt_keys, to_tgt)]
