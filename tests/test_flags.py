@@ -401,6 +401,12 @@ def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_
         ("The surprise postponement of the WeWork IPO", "Die überraschende Verschiebung des Börsengangs von WeWork",
          ("en", "de")),
         ("points for the world championship", "um WM-Punkte", ("en", "de")),
+        # a currency sign says "US-Dollar", a word after an opening quote starts a sentence, a
+        # German adjective stands for its country
+        ("For $1,400 (around 1,280 euros)", "Für 1.400 US-Dollar (rund 1.280 Euro)", ("en", "de")),
+        ("The politician announced: “In the worker protection law", 'Der Politiker kündigte an: "Im Arbeitsschutz',
+         ("en", "de")),
+        ("The stadium, the largest in Germany, won't fill up", "Das größte deutsche Fußball-Stadion", ("en", "de")),
     ],
 )  # fmt: skip
 def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt: str, langs: tuple[str, str]) -> None:
@@ -427,7 +433,7 @@ def test_transliterations_are_the_same_name(a: str, b: str) -> None:
 def test_few_name_differences_in_a_human_news_translation() -> None:
     # WMT20 en→de newstest, a professional translation, row by row with each document's other
     # side: nearly every name difference found is false (nouns after an article, "U.S." / "USA",
-    # abbreviations of things); 307 pairs before session 23, 210 after
+    # abbreviations of things, "$" / "US-Dollar"); 307 pairs before session 23, 200 after
     with open(shared("deen", "wmt20_newstest2020_ende.tsv"), encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     differing = 0
@@ -436,7 +442,7 @@ def test_few_name_differences_in_a_human_news_translation() -> None:
         english, german = other_document(de, "de", "en"), other_document(en, "en", "de")
         differing += sum(any(differing_names(e, g, "en", "de", english, german)) for e, g in zip(en, de, strict=True))
     assert len(rows) > 1000
-    assert differing <= 230
+    assert differing <= 215
 
 
 def test_a_german_noun_after_an_article_is_a_name_where_the_other_side_writes_it_as_one() -> None:

@@ -39,31 +39,36 @@ from ..model import Flag
 from .context import LETTER_WORD, Context, Pair, clip, zipf
 from .numbers import MONTH_ABBREVIATIONS, is_roman_numeral
 
-# German exonyms and nationality words with their English forms (space-separated alternatives).
+# German exonyms and nationality words with their English forms (space-separated alternatives); an
+# adjective has its country too ("the largest in Germany" / "das größte deutsche").
 _EXONYMS_DE_EN = {
-    "deutschland": "germany", "deutsch": "german", "österreich": "austria", "österreichisch": "austrian",
-    "schweiz": "switzerland", "schweizer": "swiss", "frankreich": "france", "französisch": "french",
-    "italien": "italy", "italienisch": "italian", "spanien": "spain", "spanisch": "spanish",
-    "russland": "russia", "russisch": "russian", "griechenland": "greece", "griechisch": "greek",
-    "türkei": "turkey", "türkisch": "turkish", "niederlande": "netherlands", "niederländisch": "dutch",
-    "belgien": "belgium", "polen": "poland", "polnisch": "polish", "ungarn": "hungary", "ungarisch": "hungarian",
+    "deutschland": "germany", "deutsch": "german germany", "österreich": "austria",
+    "österreichisch": "austrian austria",
+    "schweiz": "switzerland", "schweizer": "swiss switzerland", "frankreich": "france", "französisch": "french france",
+    "italien": "italy", "italienisch": "italian italy", "spanien": "spain", "spanisch": "spanish spain",
+    "russland": "russia", "russisch": "russian russia", "griechenland": "greece", "griechisch": "greek greece",
+    "türkei": "turkey", "türkisch": "turkish turkey", "niederlande": "netherlands",
+    "niederländisch": "dutch netherlands",
+    "belgien": "belgium", "polen": "poland", "polnisch": "polish poland", "ungarn": "hungary",
+    "ungarisch": "hungarian hungary",
     "tschechien": "czech", "tschechisch": "czech", "vereinigte": "united uk", "staaten": "states",
-    "großbritannien": "britain uk", "britisch": "british uk", "england": "england", "englisch": "english",
-    "europa": "europe", "europäisch": "european", "nordkorea": "korea dprk north", "südkorea": "korea south",
+    "großbritannien": "britain uk", "britisch": "british uk britain", "england": "england",
+    "englisch": "english england",
+    "europa": "europe", "europäisch": "european europe", "nordkorea": "korea dprk north", "südkorea": "korea south",
     "dvrk": "dprk", "usa": "us united america", "us": "us united america american",
     "vereinigten": "united uk", "uno": "un united", "un": "un united", "eu": "eu european europe", "nato": "nato",
-    "koreanisch": "korean", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
+    "koreanisch": "korean korea", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
     "rom": "rome", "prag": "prague", "brüssel": "brussels", "warschau": "warsaw", "peking": "beijing",
     "kiew": "kyiv", "mailand": "milan", "venedig": "venice", "genf": "geneva", "zürich": "zurich",
-    "china": "china", "chinesisch": "chinese", "japanisch": "japanese", "amerika": "america",
-    "amerikanisch": "american us", "ukraine": "ukraine", "ukrainisch": "ukrainian", "afrika": "africa",
+    "china": "china", "chinesisch": "chinese china", "japanisch": "japanese japan", "amerika": "america",
+    "amerikanisch": "american us america", "ukraine": "ukraine", "ukrainisch": "ukrainian ukraine", "afrika": "africa",
     "asien": "asia", "norwegen": "norway", "dänemark": "denmark", "finnland": "finland",
     "kreml": "kremlin", "bayern": "bavaria", "sachsen": "saxony", "weißrussland": "belarus",
     "schweden": "sweden swede swedish", "schwede": "swede", "schwedin": "swede", "neapel": "naples napoli",
     "vereinten": "united un", "grünen": "greens green", "grüne": "green greens", "münchner": "munich",
     "wiener": "viennese vienna",
     "tokio": "tokyo", "argentinien": "argentina", "brasilien": "brazil", "kanada": "canada",
-    "australien": "australia", "israelisch": "israeli", "südostasien": "southeast asia", "ostasien": "east asia",
+    "australien": "australia", "israelisch": "israeli israel", "südostasien": "southeast asia", "ostasien": "east asia",
     "syrien": "syria", "irak": "iraq", "ägypten": "egypt", "indien": "india", "mexiko": "mexico",
     # countries, regions and cities whose German and English names differ beyond transliteration
     "südafrika": "south africa", "singapur": "singapore", "madagaskar": "madagascar",
@@ -87,20 +92,23 @@ _EXONYMS_DE_EN = {
 # The same for French: countries, nationalities, cities and Swiss cantons whose German and French
 # names differ beyond spelling (multi-word French names by their distinctive word: "Grande-Bretagne").
 _EXONYMS_DE_FR = {
-    "deutschland": "allemagne", "deutsch": "allemand", "deutsche": "allemand", "österreich": "autriche",
-    "österreichisch": "autrichien", "österreicher": "autrichien", "schweiz": "suisse", "schweizer": "suisse",
-    "schweizerisch": "suisse", "frankreich": "france", "französisch": "français", "franzose": "français",
-    "franzosen": "français", "italien": "italie", "italienisch": "italien", "italiener": "italien",
-    "spanien": "espagne", "spanisch": "espagnol", "russland": "russie", "russisch": "russe", "russen": "russe",
+    "deutschland": "allemagne", "deutsch": "allemand allemagne", "deutsche": "allemand", "österreich": "autriche",
+    "österreichisch": "autrichien autriche", "österreicher": "autrichien", "schweiz": "suisse", "schweizer": "suisse",
+    "schweizerisch": "suisse", "frankreich": "france", "französisch": "français france", "franzose": "français",
+    "franzosen": "français", "italien": "italie", "italienisch": "italien italie", "italiener": "italien",
+    "spanien": "espagne", "spanisch": "espagnol espagne", "russland": "russie", "russisch": "russe russie",
+    "russen": "russe",
     "griechenland": "grèce", "griechisch": "grec", "türkei": "turquie", "türkisch": "turc",
     "niederlande": "néerlandais hollande", "niederländisch": "néerlandais", "belgien": "belgique",
     "polen": "pologne", "polnisch": "polonais", "ungarn": "hongrie", "ungarisch": "hongrois",
     "tschechien": "tchèque tchéquie", "tschechisch": "tchèque", "großbritannien": "bretagne britannique",
-    "britisch": "britannique", "england": "angleterre", "englisch": "anglais", "engländer": "anglais",
+    "britisch": "britannique bretagne", "england": "angleterre", "englisch": "anglais angleterre",
+    "engländer": "anglais",
     "europa": "europe", "europäisch": "européen", "usa": "usa unis amérique",
     "us": "usa unis amérique américain", "amerika": "amérique",
-    "amerikanisch": "américain", "amerikaner": "américain", "china": "chine", "chinesisch": "chinois",
-    "japan": "japon", "japanisch": "japonais", "japaner": "japonais", "indien": "inde", "indisch": "indien",
+    "amerikanisch": "américain amérique unis", "amerikaner": "américain", "china": "chine",
+    "chinesisch": "chinois chine",
+    "japan": "japon", "japanisch": "japonais japon", "japaner": "japonais", "indien": "inde", "indisch": "indien",
     "tibetisch": "tibétain", "nordkorea": "corée", "südkorea": "corée", "afrika": "afrique", "asien": "asie",
     "ägypten": "égypte", "syrien": "syrie", "kanada": "canada", "mexiko": "mexique", "brasilien": "brésil",
     "argentinien": "argentine", "australien": "australie", "norwegen": "norvège", "schweden": "suède",
@@ -226,17 +234,26 @@ def _capitals_runs(words: list[re.Match[str]]) -> set[int]:
 _DOTTED_INITIALISM = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
+# what a currency sign says in words: "$1,400" is "1.400 US-Dollar"
+_CURRENCY_SIGN_WORDS = {"$": ("US", "USD", "Dollar"), "€": ("Euro", "EUR"), "£": ("Pfund", "GBP", "Sterling")}
+
+
 def _words(text: str) -> list[str]:
     """The words of text where another side's name is looked for: also each initialism without
-    its points ("U.S." holds "US", as German writes it). Initialisms are no names themselves:
-    most are a person's initials ("J.O.M. Roberts"), which the other side may space or leave out."""
-    return LETTER_WORD.findall(text) + [m.group().replace(".", "") for m in _DOTTED_INITIALISM.finditer(text)]
+    its points ("U.S." holds "US", as German writes it) and what a currency sign says ("$": "US",
+    "Dollar"). Initialisms are no names themselves: most are a person's initials ("J.O.M.
+    Roberts"), which the other side may space or leave out."""
+    words = LETTER_WORD.findall(text) + [m.group().replace(".", "") for m in _DOTTED_INITIALISM.finditer(text)]
+    for sign, said in _CURRENCY_SIGN_WORDS.items():
+        if sign in text:
+            words.extend(said)
+    return words
 
 
 def _initial_positions(text: str) -> set[int]:
     """Offsets of words that start a sentence or a quotation (capitalised anyway)."""
     starts = {0}
-    for m in re.finditer(r"[.!?:;„“\"«»()\[\]–—-]\s+|^\s*[\"„“«(]?", text):
+    for m in re.finditer(r"[.!?:;„“\"«»()\[\]–—-]\s+[\"„“«‘(]?|^\s*[\"„“«‘(]?", text):  # ': “In …' too
         starts.add(m.end())
     return starts
 
