@@ -115,6 +115,10 @@ def test_number_mismatch_on_replaced_numbers_and_not_on_clean_lines() -> None:
         ("2 Millionen Menschen", "2,000,000 people"),
         ("am 14.09.2023 um 15 Uhr", "on 14 September 2023 at 3 p.m."),
         ("Am 1. November", "On November 1st"),
+        # real WMT20 lines: a time with its minutes, round the clock; a road with its letter
+        ("so das NHC in einer Mitteilung um 23:00 Uhr", "in the NHC's 11 p.m. EDT update"),
+        ("am 1. August (18.00 Uhr)", "on the 1st of August (18h)"),
+        ("A81 ist beliebteste Rennstrecke", "The A 81 is the most favorable race track"),
     ],
 )
 def test_equal_numbers_in_either_convention_match(src: str, tgt: str) -> None:

@@ -159,9 +159,10 @@ def _reader(lang: str | None) -> _Reader:
     short = short | {m.capitalize(): v for m, v in short.items()}
     alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     # Letters may follow the digits: "44jährige", "1850s", "3rd", "4pm"; a point may precede them
-    # only after a letter ("S.298", "Nr.212"): the parts of 1.000 or -.35 are not numbers
+    # only after a letter ("S.298", "Nr.212"): the parts of 1.000 or -.35 are not numbers; one
+    # capital letter may ("A81" / "A 81", "U21" / "under-21")
     number = re.compile(
-        rf"(?:(?<=[^\W\d_]\.)|(?<![\w.,]))(?P<digits>\d+(?:[.,'\u00a0\u202f]\d+)*)(?!\d)"
+        rf"(?:(?<=[^\W\d_]\.)|(?<=\b[A-Z])|(?<![\w.,]))(?P<digits>\d+(?:[.,'\u00a0\u202f]\d+)*)(?!\d)"
         rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b\.?)?"
         rf"(?:\s?(?P<clock>Uhr|h\b|a\.\s?m\.|p\.\s?m\.|am\b|pm\b|o'clock))?"
         + (rf"|\b(?P<word>{alternation})\b" if words else ""),
@@ -213,15 +214,28 @@ def _clock_values(hour: float) -> frozenset[float]:
     return frozenset({hour, hour - 12 if 12 < hour <= 24 else hour + 12})
 
 
+_CLOCK_TIME = re.compile(r"(?<![\d.,:])(\d{1,2}):(\d{2})(?![\d:])")  # 23:00, 9:45
+
+
+def _time_mentions(hour: str, minute: str) -> list[Mention]:
+    """A time of day: the hour, either way round the clock ("23:00 Uhr" / "11 p.m."), and its
+    minutes unless none ("11 p.m." writes no "00")."""
+    out = [Mention(hour, _clock_values(float(hour)), False)]
+    if minute != "00":
+        out.append(Mention(minute, frozenset({float(minute)}), False))
+    return out
+
+
 def mentions(text: str, lang: str | None = None) -> list[Mention]:
     reader = _reader(lang)
-    out = []
+    out: list[Mention] = []
+    for m in _CLOCK_TIME.finditer(text):
+        out.extend(_time_mentions(m.group(1), m.group(2)))
+    text = _CLOCK_TIME.sub(lambda m: " " * len(m.group()), text)  # read once, as a time
     for m in reader.number.finditer(text):
         clock = (m.group("clock") or "").lower().replace(" ", "")
         if clock and re.fullmatch(r"\d{1,2}[.,]\d{2}", m.group("digits") or ""):
-            hour, minute = re.split(r"[.,]", m.group("digits"))  # "3.40 Uhr" is 3:40
-            out.append(Mention(hour, _clock_values(float(hour)), False))
-            out.append(Mention(minute, frozenset({float(minute)}), False))
+            out.extend(_time_mentions(*re.split(r"[.,]", m.group("digits"))))  # "3.40 Uhr" is 3:40
             continue
         if reader.words and m.group("word"):
             out.append(Mention(m.group(), frozenset({float(reader.words[m.group("word").lower()])}), True))
