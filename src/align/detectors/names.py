@@ -292,7 +292,22 @@ class OtherDocument:
     capitalised: frozenset[str] = frozenset()
 
     def writes_capitalised(self, word: str) -> bool:
-        return any(same_name(word, other) for other in self.capitalised)
+        return _among(self.capitalised, word)
+
+
+def _among(words: frozenset[str], word: str) -> bool:
+    """Whether words hold word as a name (``same_name``), looked for among those whose spelling key
+    begins with the same letter (a document's capitalised words are thousands)."""
+    key = name_key(word)
+    return any(same_name(word, other) for other in _by_initial(words).get(key[:1], ()))
+
+
+@lru_cache(maxsize=16)
+def _by_initial(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for word in words:
+        index.setdefault(name_key(word)[:1], []).append(word)
+    return {initial: tuple(group) for initial, group in index.items()}
 
 
 NO_DOCUMENT = OtherDocument()
