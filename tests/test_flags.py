@@ -119,6 +119,8 @@ def test_number_mismatch_on_replaced_numbers_and_not_on_clean_lines() -> None:
         ("so das NHC in einer Mitteilung um 23:00 Uhr", "in the NHC's 11 p.m. EDT update"),
         ("am 1. August (18.00 Uhr)", "on the 1st of August (18h)"),
         ("A81 ist beliebteste Rennstrecke", "The A 81 is the most favorable race track"),
+        ("Juventus steht im Achtelfinale der Champions League", "Juventus is in the round of 16 of the League"),
+        ("Saudi-Arabien stellt erstmals Touristenvisa aus", "Saudi Arabia To Offer Tourist Visas For First Time"),
     ],
 )
 def test_equal_numbers_in_either_convention_match(src: str, tgt: str) -> None:

@@ -77,7 +77,9 @@ def _german() -> dict[str, int]:
             values[stem + ending] = 8 if stem == "acht" else i
     for word in ("beide", "beiden", "beider", "beides", "beidem"):
         values[word] = 2  # "die beiden Länder" / "the two countries"
-    return values | {"zweimal": 2, "dreimal": 3, "viermal": 4, "dutzend": 12}
+    # "erstmals" / "for the first time"; "Achtelfinale" / "round of 16", "last 16"
+    return values | {"zweimal": 2, "dreimal": 3, "viermal": 4, "dutzend": 12, "erstmals": 1, "achtelfinale": 16,
+                     "achtelfinal": 16, "achtelfinals": 16}  # fmt: skip
 
 
 def _french() -> dict[str, int]:
