@@ -413,6 +413,9 @@ def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_
         ("The politician announced: “In the worker protection law", 'Der Politiker kündigte an: "Im Arbeitsschutz',
          ("en", "de")),
         ("The stadium, the largest in Germany, won't fill up", "Das größte deutsche Fußball-Stadion", ("en", "de")),
+        ("Three men have been arrested in Sicily", "Drei Männer sind in Sizilien festgenommen worden", ("en", "de")),
+        ("at the meat empire Tönnies in North Rhine-Westphalia", "beim Fleischriesen Tönnies in Nordrhein-Westfalen",
+         ("en", "de")),
     ],
 )  # fmt: skip
 def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt: str, langs: tuple[str, str]) -> None:

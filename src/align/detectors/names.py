@@ -88,6 +88,10 @@ _EXONYMS_DE_EN = {
     "pfälzer": "palatinate", "rheinland": "rhineland", "rhein": "rhine",
     "fränkisch": "franconian", "bayerisch": "bavarian bavaria", "österreicher": "austrian",
     "udssr": "ussr soviet", "sowjetunion": "soviet ussr", "sowjetisch": "soviet", "kaschmir": "kashmir",
+    "ägäis": "aegean", "sizilien": "sicily", "sardinien": "sardinia", "korsika": "corsica", "kreta": "crete",
+    "nordrhein": "north rhine", "niedersachsen": "lower saxony", "mittelmeer": "mediterranean", "ostsee": "baltic",
+    "nordsee": "north", "schwarzwald": "black forest", "donau": "danube", "elsass": "alsace",
+    "lothringen": "lorraine", "kaukasus": "caucasus",
 }  # fmt: skip
 # The same for French: countries, nationalities, cities and Swiss cantons whose German and French
 # names differ beyond spelling (multi-word French names by their distinctive word: "Grande-Bretagne").
