@@ -416,6 +416,12 @@ def test_a_name_no_word_list_knows_is_found_missing_through_the_documents_other_
         ("Three men have been arrested in Sicily", "Drei Männer sind in Sizilien festgenommen worden", ("en", "de")),
         ("at the meat empire Tönnies in North Rhine-Westphalia", "beim Fleischriesen Tönnies in Nordrhein-Westfalen",
          ("en", "de")),
+        # a common word set in capitals is emphasis, "Jan." before a day is January, a pope's name
+        ("Tristan Thompson leaves ANOTHER desperate comment", "Tristan Thompson hinterlässt einen WEITEREN Kommentar",
+         ("en", "de")),
+        ("The new law, which takes effect Jan. 1, will allow", "Das neue Gesetz, welches am 1. Januar in Kraft tritt",
+         ("en", "de")),
+        ("Pope Francis on Friday warned", "Papst Franziskus hat am Freitag gewarnt", ("en", "de")),
     ],
 )  # fmt: skip
 def test_numerals_compass_points_headings_and_nouns_are_not_names(src: str, tgt: str, langs: tuple[str, str]) -> None:

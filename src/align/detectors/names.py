@@ -91,7 +91,7 @@ _EXONYMS_DE_EN = {
     "ägäis": "aegean", "sizilien": "sicily", "sardinien": "sardinia", "korsika": "corsica", "kreta": "crete",
     "nordrhein": "north rhine", "niedersachsen": "lower saxony", "mittelmeer": "mediterranean", "ostsee": "baltic",
     "nordsee": "north", "schwarzwald": "black forest", "donau": "danube", "elsass": "alsace",
-    "lothringen": "lorraine", "kaukasus": "caucasus",
+    "lothringen": "lorraine", "kaukasus": "caucasus", "franziskus": "francis",
 }  # fmt: skip
 # The same for French: countries, nationalities, cities and Swiss cantons whose German and French
 # names differ beyond spelling (multi-word French names by their distinctive word: "Grande-Bretagne").
@@ -138,7 +138,7 @@ _NOT_NAMES = {
     "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "herr", "frau", "ok", "tv", "minister", "president", "chancellor",
     "prime", "secretary", "senator", "governor", "mayor", "king", "queen", "prince", "general", "director",
-    "professor", "chairman", "premier", "minster", "corona", "passant", "kohl",
+    "professor", "chairman", "chairwoman", "premier", "minster", "corona", "passant", "kohl", "pope",
     "mp", "mps", "pm",  # titles as abbreviations ("Tory MPs", "the PM")
     # things, not names, as abbreviations ("the WeWork IPO" / "Börsengang", "WM-Titel" / "world title")
     "ceo", "cfo", "ipo", "dna", "dns", "lng", "gdp", "gnp", "bip", "ai", "ki", "wm", "em", "co",
@@ -163,6 +163,7 @@ _GERMAN_DETERMINERS = frozenset(
        for end in ("", "e", "en", "em", "er", "es")]
     + [f"{stem}{end}" for stem in ("dies", "jed", "welch") for end in ("e", "en", "em", "er", "es")]
 )  # fmt: skip
+_EMPHASIS_ZIPF = 5.0  # a word in capitals this common is emphasis ("another" 5.7); "NATO" 4.5, "NASA" 4.2
 _CAPITALS_RUN = 3  # this many all-capital words in a row are a heading in capitals, not acronyms
 # a German word rarer than this that the other side's document writes as a name is a name
 # ("Gasherbrum" 1.4); more common ones stay nouns ("Besteigung" 2.8, in a German title the
@@ -335,10 +336,14 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
             continue
         if m.start() in heading:
             continue  # a word of a heading in capitals: "JAHREN", "ANNÉES"
+        z_here = zipf(lower, lang)
         if _is_acronym(word):
-            found.append(word)
+            if len(word) < 4 or z_here < _EMPHASIS_ZIPF:
+                found.append(word)  # "SPD", "NATO"; not "ANOTHER", "WEITEREN": a common word set in capitals
             continue
-        z_here, z_other = zipf(lower, lang), zipf(lower, other_lang)
+        if lower == "jan" and re.match(r"\.\s?\d", text[m.end() :]):
+            continue  # "Jan. 1" is January; "Jan" alone is a given name
+        z_other = zipf(lower, other_lang)
         if lang == "de" and other_lang != "en":
             # a German noun is often a word of some other language too ("Berge", "Route"); a name
             # is about as frequent in English as well
