@@ -142,9 +142,11 @@ _NOT_NAMES = {
     "mp", "mps", "pm",  # titles as abbreviations ("Tory MPs", "the PM")
     # things, not names, as abbreviations ("the WeWork IPO" / "Börsengang", "WM-Titel" / "world title")
     "ceo", "cfo", "ipo", "dna", "dns", "lng", "gdp", "gnp", "bip", "ai", "ki", "wm", "em", "co",
-} | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name
+} | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name (below: a month before a day)
     m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang] if m != "Jan"
 }  # fmt: skip
+_MONTH_ABBREVIATIONS = frozenset(m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang])
+_BEFORE_A_DAY = re.compile(r"\.\s?\d")  # "Jan. 1"
 # German nouns that are also English words, so frequency alone makes them look like names.
 _GERMAN_FALSE_FRIENDS = {
     "kind", "see", "tag", "pause", "marine", "moderator", "bub", "tote", "art", "hand", "rat", "gift", "mist",
@@ -341,7 +343,7 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
             if len(word) < 4 or z_here < _EMPHASIS_ZIPF:
                 found.append(word)  # "SPD", "NATO"; not "ANOTHER", "WEITEREN": a common word set in capitals
             continue
-        if lower == "jan" and re.match(r"\.\s?\d", text[m.end() :]):
+        if lower in _MONTH_ABBREVIATIONS and _BEFORE_A_DAY.match(text, m.end()):
             continue  # "Jan. 1" is January; "Jan" alone is a given name
         z_other = zipf(lower, other_lang)
         if lang == "de" and other_lang != "en":
@@ -383,16 +385,19 @@ def other_document(texts: Iterable[str], lang: str, other_lang: str) -> OtherDoc
     (only German words ask), so that no other pair of languages pays for reading it."""
     if lang == "de" or other_lang != "de":
         return NO_DOCUMENT
-    texts = list(texts)
-    names = frozenset(name_key(name) for text in texts for name in names_in(text, lang, other_lang))
-    lower = {name_key(w) for text in texts for w in LETTER_WORD.findall(text) if w.islower()}
-    capitalised = set()
+    names: set[str] = set()
+    lower: set[str] = set()
+    capitalised: set[str] = set()
     for text in texts:
+        names.update(name_key(name) for name in names_in(text, lang, other_lang))
         initial = _initial_positions(text)
-        capitalised.update(
-            m.group() for m in LETTER_WORD.finditer(text) if m.group()[0].isupper() and m.start() not in initial
-        )
-    return OtherDocument(names, frozenset(lower - names), frozenset(capitalised))
+        for m in LETTER_WORD.finditer(text):
+            word = m.group()
+            if word.islower():
+                lower.add(name_key(word))
+            elif word[0].isupper() and m.start() not in initial:
+                capitalised.add(word)
+    return OtherDocument(frozenset(names), frozenset(lower - names), frozenset(capitalised))
 
 
 def _present(name: str, other_words: list[str], other_keys: set[str], exonyms: dict[str, set[str]]) -> bool:
