@@ -53,14 +53,20 @@ P_LEAVE_ONE_OUT_WEIGHT = 15
 P_BORDER_WEIGHT = 16
 N_PARAMS = 17
 
+# The kernels below that run once per bead allocate nothing, so they are compiled without
+# numba's reference counting. With it, every call took and dropped a reference to each array
+# it was given (an atomic operation each): two thirds of the forward pass's time. The same
+# beads either way; ``forward_pass`` and ``plausible_merges`` allocate, so they keep it.
+_per_bead = njit(cache=True, _nrt=False)
 
-@njit(cache=True)
+
+@_per_bead
 def _span(cum, row, start, stop):  # pragma: no cover - jitted
     """Total of a prefix-sum row over positions start..stop-1."""
     return cum[row, stop] - cum[row, start]
 
 
-@njit(cache=True)
+@_per_bead
 def _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm):  # pragma: no cover - jitted
     total = 0.0
     for r in range(i - a, i):
@@ -70,7 +76,7 @@ def _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm):  # 
     return total / (src_norm[a, i] * tgt_norm[b, j])
 
 
-@njit(cache=True)
+@_per_bead
 def _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm):  # pragma: no cover - jitted
     """Cosine of the source block i-a..i-1 (summed vectors) with target sentence c."""
     total = 0.0
@@ -79,7 +85,7 @@ def _src_block_dot(c, a, i, sim, sim_lo, src_w, src_norm):  # pragma: no cover -
     return total / src_norm[a, i]
 
 
-@njit(cache=True)
+@_per_bead
 def _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm):  # pragma: no cover - jitted
     """Cosine of the target block j-b..j-1 (summed vectors) with source sentence r."""
     total = 0.0
@@ -88,7 +94,7 @@ def _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm):  # pragma: no cover -
     return total / tgt_norm[b, j]
 
 
-@njit(cache=True)
+@_per_bead
 def _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback):  # pragma: no cover
     """Mean similarity of each side's block to the sentences just outside the other side's block.
 
@@ -119,7 +125,7 @@ def override_key(k, i, j, n, m):  # pragma: no cover - jitted
     return (k * (n + 1) + i) * (m + 1) + j
 
 
-@njit(cache=True)
+@_per_bead
 def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitted
     """Row of the bead in the sorted override arrays; -1 where it was not re-embedded."""
     key = override_key(k, i, j, n, m)
@@ -127,13 +133,13 @@ def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitt
     return pos if pos < len(override_keys) and override_keys[pos] == key else -1
 
 
-@njit(cache=True)
+@_per_bead
 def chance_level(a, b, i, j, src_cum, tgt_cum):  # pragma: no cover - jitted
     """Mean of the two blocks' mean chance similarity (the global margin of a bead)."""
     return 0.5 * (_span(src_cum, ROW_CHANCE, i - a, i) / a + _span(tgt_cum, ROW_CHANCE, j - b, j) / b)
 
 
-@njit(cache=True)
+@_per_bead
 def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index):  # pragma: no cover
     """Best real cosine of a merged bead without the first or last part of one side.
 
@@ -164,7 +170,7 @@ def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_co
     return best
 
 
-@njit(cache=True)
+@_per_bead
 def block_allowed(cum, start, stop):  # pragma: no cover - jitted
     """Whether positions start..stop-1 of one side may be one side of a bead.
 
@@ -179,7 +185,7 @@ def block_allowed(cum, start, stop):  # pragma: no cover - jitted
     return True
 
 
-@njit(cache=True)
+@_per_bead
 def _skip_gain(p, cum, params):  # pragma: no cover - jitted
     """Gain of leaving position p-1 unaligned: free for the repeat of a segment just before it."""
     if cum[ROW_IS_REPEAT, p] > 0.0:
@@ -188,7 +194,7 @@ def _skip_gain(p, cum, params):  # pragma: no cover - jitted
     return -params[P_SKIP_PENALTY] - best_pair - params[P_BORDER_WEIGHT] * cum[ROW_CONTINUES, p - 1]
 
 
-@njit(cache=True)
+@_per_bead
 def bead_gain(
     k,
     a,
