@@ -228,19 +228,47 @@ def _time_mentions(hour: str, minute: str) -> list[Mention]:
     return out
 
 
+# Thousands grouped by a plain space, as German and French typesetters do: "60 000 Euro"
+_SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
+# "second" as a unit of time, not the ordinal: "per second", "a split second", "a fraction of a
+# second", "hundreds of times a second." ("of a second wave" and "a second fine" stay ordinals)
+_SECOND_OF_TIME = re.compile(
+    r"\b(?:per|split|(?:fraction|(?:ten|hundred|thousand|million)ths?)\s+of\s+an?)\s+seconds?\b"
+    r"|\ba\s+second(?=\s*(?:[.,;:!?)\]]|$))",
+    re.I,
+)
+# the start of a sentence, seen from just before a word: nothing, or sentence-final punctuation, then
+# perhaps quotes or brackets
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;–—])[\s\"'“”„«»(\[-]*$")
+
+
+def _modal_may(text: str, start: int, end: int) -> bool:
+    """ "May" opening a sentence is the verb ("May cause liver damage", "May you have the courage"),
+    unless a day or a year follows ("May 2019 was the wettest")."""
+    return (
+        text[start:end] == "May"
+        and _SENTENCE_START.search(text[:start]) is not None
+        and re.match(r"\s*\d", text[end:]) is None
+    )
+
+
 def mentions(text: str, lang: str | None = None) -> list[Mention]:
     reader = _reader(lang)
     out: list[Mention] = []
     for m in _CLOCK_TIME.finditer(text):
         out.extend(_time_mentions(m.group(1), m.group(2)))
     text = _CLOCK_TIME.sub(lambda m: " " * len(m.group()), text)  # read once, as a time
+    # the same length, so positions stay: a no-break space is a thousands separator already
+    text = _SPACE_GROUPED.sub(lambda m: m.group().replace(" ", "\u00a0"), text)
+    units = [m.span() for m in _SECOND_OF_TIME.finditer(text)]
     for m in reader.number.finditer(text):
         clock = (m.group("clock") or "").lower().replace(" ", "")
         if clock and re.fullmatch(r"\d{1,2}[.,]\d{2}", m.group("digits") or ""):
             out.extend(_time_mentions(*re.split(r"[.,]", m.group("digits"))))  # "3.40 Uhr" is 3:40
             continue
         if reader.words and m.group("word"):
-            out.append(Mention(m.group(), frozenset({float(reader.words[m.group("word").lower()])}), True))
+            if not any(start <= m.start() < end for start, end in units):
+                out.append(Mention(m.group(), frozenset({float(reader.words[m.group("word").lower()])}), True))
             continue
         for values in _digit_values(m.group("digits")):
             extended = set(values)
@@ -257,7 +285,9 @@ def mentions(text: str, lang: str | None = None) -> list[Mention]:
     )
     if reader.month is not None:
         out.extend(
-            Mention(m.group(), frozenset({float(reader.months[m.group()])}), True) for m in reader.month.finditer(text)
+            Mention(m.group(), frozenset({float(reader.months[m.group()])}), True)
+            for m in reader.month.finditer(text)
+            if not _modal_may(text, m.start(), m.end())
         )
     return out
 
@@ -305,9 +335,9 @@ def unmatched(
     missing = [m for m in missing if not (m.is_word and _has_word(tgt, m.text))]
     extra = [m for m in extra if not (m.is_word and _has_word(src, m.text))]
     # a number the other side writes inside a longer word: "three-day" / "dreitägig", "4th-ranked" /
-    # "Tabellenvierten"; "both … and" / "sowohl … als auch"
-    missing = [m for m in missing if not _in_a_word(m, tgt, tgt_lang) and not _both_and(m, tgt)]
-    extra = [m for m in extra if not _in_a_word(m, src, src_lang) and not _both_and(m, src)]
+    # "Tabellenvierten"; "both" and "first" that are no numbers there
+    missing = [m for m in missing if not _in_a_word(m, tgt, tgt_lang) and not _not_counted(m, src, tgt)]
+    extra = [m for m in extra if not _in_a_word(m, src, src_lang) and not _not_counted(m, tgt, src)]
     # against a language whose number words we cannot read, "drei" or "3" may be there as a word
     if not reads_number_words(tgt_lang):
         missing = [m for m in missing if not _may_be_spelled(m)]
@@ -317,10 +347,19 @@ def unmatched(
 
 
 _BOTH_AND = re.compile(r"\b(?:sowohl|à la fois)\b", re.I)  # "both X and Y" in German and French
+_BOTH_AND_HERE = re.compile(r"\bboth\s+(?:[^\s,;:.!?]+\s+){0,5}and\b", re.I)  # "both domestic and foreign"
+# "first" as an adverb: "was first shown" / "wurde zuerst gezeigt", "First, we" / "Wir müssen erstmal"
+_FIRST_ADVERBS = re.compile(r"\b(?:zuerst|zunächst|erst|erstmal|vorerst|anfangs|d['’]abord)\b", re.I)
 
 
-def _both_and(mention: Mention, other_text: str) -> bool:
-    return mention.text.lower() == "both" and _BOTH_AND.search(other_text) is not None
+def _not_counted(mention: Mention, own_text: str, other_text: str) -> bool:
+    """An unmatched "both" that joins two things ("both X and Y": "sowohl X als auch Y", or just
+    "X und Y"), or a "first" the other side says with an adverb. Only unmatched ones: "beide" on
+    the other side has already matched a "both"."""
+    word = mention.text.lower()
+    if word == "both":
+        return _BOTH_AND.search(other_text) is not None or _BOTH_AND_HERE.search(own_text) is not None
+    return word == "first" and _FIRST_ADVERBS.search(other_text) is not None
 
 
 @lru_cache(maxsize=16)
