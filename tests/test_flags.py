@@ -167,6 +167,8 @@ def test_equal_numbers_in_either_convention_match(src: str, tgt: str) -> None:
         ("Both men were hurt", "Drei Männer wurden verletzt", ("en", "de"), ["Both"], ["Drei"]),
         ("The work was first shown in 2009", "Das Werk wurde zuerst 2009 ausgestellt", ("en", "de"), [], []),
         ("The first time", "Das zweite Mal", ("en", "de"), ["first"], ["zweite"]),
+        ("we are twice as unequal", "wir sind doppelt so ungleich", ("en", "de"), [], []),
+        ("twice as many students", "dreimal so viele Studierende", ("en", "de"), ["twice"], ["dreimal"]),
     ],
 )  # fmt: skip
 def test_number_words_are_read_in_their_own_language(
@@ -193,7 +195,8 @@ def textberg_dev_pairs() -> list[tuple[str, str]]:
 def test_few_number_differences_in_human_news_translations() -> None:
     # deen/'s human translations (WMT20 both ways, WMT21, TED), row by row: most differences found
     # are real but harmless (a date left out, feet for metres); 117 of 3,732 rows before session
-    # 24, when "May cause …", "a second", "both X and Y", "first" / "zuerst" and "60 000" counted
+    # 24, when "May cause …", "a second", "both X and Y", "first" / "zuerst", "twice" / "doppelt"
+    # and "60 000" counted
     differing = total = 0
     for file, (src_lang, tgt_lang) in [
         ("wmt21_newstest2021_deen.tsv", ("de", "en")),

@@ -335,7 +335,7 @@ def unmatched(
     missing = [m for m in missing if not (m.is_word and _has_word(tgt, m.text))]
     extra = [m for m in extra if not (m.is_word and _has_word(src, m.text))]
     # a number the other side writes inside a longer word: "three-day" / "dreitägig", "4th-ranked" /
-    # "Tabellenvierten"; "both" and "first" that are no numbers there
+    # "Tabellenvierten"; "both", "first" and "twice" that are no numbers there
     missing = [m for m in missing if not _in_a_word(m, tgt, tgt_lang) and not _not_counted(m, src, tgt)]
     extra = [m for m in extra if not _in_a_word(m, src, src_lang) and not _not_counted(m, tgt, src)]
     # against a language whose number words we cannot read, "drei" or "3" may be there as a word
@@ -350,15 +350,20 @@ _BOTH_AND = re.compile(r"\b(?:sowohl|à la fois)\b", re.I)  # "both X and Y" in 
 _BOTH_AND_HERE = re.compile(r"\bboth\s+(?:[^\s,;:.!?]+\s+){0,5}and\b", re.I)  # "both domestic and foreign"
 # "first" as an adverb: "was first shown" / "wurde zuerst gezeigt", "First, we" / "Wir müssen erstmal"
 _FIRST_ADVERBS = re.compile(r"\b(?:zuerst|zunächst|erst|erstmal|vorerst|anfangs|d['’]abord)\b", re.I)
+# "twice as rich" / "doppelt so reich", "twice the energy" / "die doppelte Energie"; not numbers
+# themselves ("ohne doppelten Boden" / "without a false floor")
+_TWICE_WORDS = re.compile(r"\b(?:doppelt|verdoppel|doubl)\w*", re.I)
 
 
 def _not_counted(mention: Mention, own_text: str, other_text: str) -> bool:
     """An unmatched "both" that joins two things ("both X and Y": "sowohl X als auch Y", or just
-    "X und Y"), or a "first" the other side says with an adverb. Only unmatched ones: "beide" on
-    the other side has already matched a "both"."""
+    "X und Y"), a "first" the other side says with an adverb, a "twice" it says with "doppelt".
+    Only unmatched ones: "beide" on the other side has already matched a "both"."""
     word = mention.text.lower()
     if word == "both":
         return _BOTH_AND.search(other_text) is not None or _BOTH_AND_HERE.search(own_text) is not None
+    if word == "twice":
+        return _TWICE_WORDS.search(other_text) is not None
     return word == "first" and _FIRST_ADVERBS.search(other_text) is not None
 
 
