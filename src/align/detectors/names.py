@@ -167,6 +167,14 @@ _GERMAN_DETERMINERS = frozenset(
 )  # fmt: skip
 _EMPHASIS_ZIPF = 5.0  # a word in capitals this common is emphasis ("another" 5.7); "NATO" 4.5, "NASA" 4.2
 _CAPITALS_RUN = 3  # this many all-capital words in a row are a heading in capitals, not acronyms
+# A line in title case ("Refugee Boat Capsized: Baby and Small Children Drown"): nearly all its
+# words of four letters or more capitalised, several of them common words
+_TITLE_CASE_SHARE = 0.8
+_TITLE_CASE_COMMON_ZIPF = 4.0
+# In such a line a less common word is a word, not a name, too: one no rarer than this and this
+# much commoner than in the other language ("Capsized" 2.8 in English, 0 in German; "Johnson" 4.7 / 4.0)
+_TITLE_WORD_ZIPF = 2.5
+_TITLE_WORD_GAP = 1.0
 # a German word rarer than this that the other side's document writes as a name is a name
 # ("Gasherbrum" 1.4); more common ones stay nouns ("Besteigung" 2.8, in a German title the
 # French cites)
@@ -222,6 +230,19 @@ def _is_acronym(word: str) -> bool:
 def _never_a_name(word: str) -> bool:
     """A Roman numeral or a compass point: "II", "XIV", "SE", "WNW" (words that look like acronyms)."""
     return word in _COMPASS_POINTS or is_roman_numeral(word)  # numbers there: "Lager 4" / "camp IV"
+
+
+def _title_case(words: list[re.Match[str]], lang: str) -> bool:
+    """Whether a line (not German, which capitalises its nouns) is set in title case. A list of
+    names ("Angela Merkel, Boris Johnson") is not: its capitalised words are no common words."""
+    if lang == "de":
+        return False
+    long = [m.group() for m in words if len(m.group()) >= 4 and not m.group().isupper()]
+    capitalised = [w for w in long if w[0].isupper()]
+    if len(long) < 4 or len(capitalised) < _TITLE_CASE_SHARE * len(long):
+        return False
+    common = sum(zipf(w.lower(), lang) >= _TITLE_CASE_COMMON_ZIPF for w in capitalised)
+    return common >= max(3, len(capitalised) // 3)
 
 
 def _capitals_runs(words: list[re.Match[str]]) -> set[int]:
@@ -330,6 +351,7 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
     initial = _initial_positions(text)
     words = list(LETTER_WORD.finditer(text))
     heading = _capitals_runs(words)
+    title = _title_case(words, lang)
     found = []
     for k, m in enumerate(words):
         word = re.sub(r"['’]s$", "", m.group())
@@ -374,8 +396,12 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
         elif m.start() in initial:
             if z_here < 3.0 and z_here - z_other <= 1.5:
                 found.append(word)  # "Werth had …": rare as an ordinary word
-        elif not (z_here >= 3.5 and z_here - z_other >= 0.7):
-            found.append(word)  # not a common word that is merely capitalised ("Prime Minister", "World Cup")
+        elif z_here >= 3.5 and z_here - z_other >= 0.7:
+            continue  # a common word that is merely capitalised ("Prime Minister", "World Cup")
+        elif title and z_here >= _TITLE_WORD_ZIPF and z_here - z_other >= _TITLE_WORD_GAP:
+            continue  # "Johnson Dodges Questions": "Johnson" is a name, "Dodges" a verb
+        else:
+            found.append(word)
     return found
 
 
