@@ -535,6 +535,8 @@ def test_an_exonym_of_up_to_three_letters_is_a_whole_word() -> None:
     # "USA" has the English form "us": it is not in "use" or "user"
     assert differing_names("Die USA reagierten nicht.", "They did not use force.", "de", "en") == (["USA"], [])
     assert differing_names("Die USA reagierten nicht.", "The US did not react.", "de", "en") == ([], [])
+    # and "US" has the form "USA" (a real WMT21 line: "verschärfte US-Sanktionen" / "the USA")
+    assert differing_names("Er kritisierte US-Sanktionen.", "He criticised the USA.", "de", "en") == ([], [])
 
 
 def test_exonyms_match_inside_compounds_and_count_as_names() -> None:

@@ -55,7 +55,7 @@ _EXONYMS_DE_EN = {
     "großbritannien": "britain uk", "britisch": "british uk britain", "england": "england",
     "englisch": "english england",
     "europa": "europe", "europäisch": "european europe", "nordkorea": "korea dprk north", "südkorea": "korea south",
-    "dvrk": "dprk", "usa": "us united america", "us": "us united america american",
+    "dvrk": "dprk", "usa": "us united america", "us": "us usa united america american",
     "vereinigten": "united uk", "uno": "un united", "un": "un united", "eu": "eu european europe", "nato": "nato",
     "koreanisch": "korean korea", "moskau": "moscow", "wien": "vienna", "münchen": "munich", "köln": "cologne",
     "rom": "rome", "prag": "prague", "brüssel": "brussels", "warschau": "warsaw", "peking": "beijing",
