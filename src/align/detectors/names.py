@@ -142,6 +142,7 @@ _NOT_NAMES = {
     "mp", "mps", "pm",  # titles as abbreviations ("Tory MPs", "the PM")
     # things, not names, as abbreviations ("the WeWork IPO" / "Börsengang", "WM-Titel" / "world title")
     "ceo", "cfo", "ipo", "dna", "dns", "lng", "gdp", "gnp", "bip", "ai", "ki", "wm", "em", "co",
+    "sfr", "chf",  # Swiss francs ("180.- SFr." / "180 francs suisses")
 } | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name (below: a month before a day)
     m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang] if m != "Jan"
 }  # fmt: skip
