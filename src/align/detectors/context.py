@@ -19,6 +19,15 @@ T = TypeVar("T")
 WORD = re.compile(r"\w+", re.UNICODE)
 # letters only, apostrophe inside allowed ("Putin's"); digits and underscores excluded
 LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+# punctuation that ends a sentence or opens a quotation or a bracket, then space and perhaps an
+# opening quote (': “In …'); or the start of the text
+_SENTENCE_START = re.compile(r"[.!?:;„“\"«»()\[\]–—-]\s+[\"„“«‘(]?|^\s*[\"„“«‘(]?")
+
+
+def sentence_starts(text: str) -> set[int]:
+    """Offsets of words that start a sentence or a quotation (capitalised anyway, so their case
+    says nothing: a name, a month or a verb)."""
+    return {0} | {m.end() for m in _SENTENCE_START.finditer(text)}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..model import Flag
-from .context import LETTER_WORD, Context, Pair, clip, zipf
+from .context import LETTER_WORD, Context, Pair, clip, sentence_starts, zipf
 from .numbers import MONTH_ABBREVIATIONS, is_roman_numeral
 
 # German exonyms and nationality words with their English forms (space-separated alternatives); an
@@ -133,6 +133,7 @@ _EXONYMS_DE_FR = {
 }  # fmt: skip
 # German forms with their English and French forms; other pairs of these languages go through German
 _EXONYMS = {"en": _EXONYMS_DE_EN, "fr": _EXONYMS_DE_FR}
+_MONTH_ABBREVIATIONS = frozenset(m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang])
 _NOT_NAMES = {
     "i", "mr", "mrs", "ms", "dr", "prof", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -143,10 +144,8 @@ _NOT_NAMES = {
     # things, not names, as abbreviations ("the WeWork IPO" / "Börsengang", "WM-Titel" / "world title")
     "ceo", "cfo", "ipo", "dna", "dns", "lng", "gdp", "gnp", "bip", "ai", "ki", "wm", "em", "co",
     "sfr", "chf",  # Swiss francs ("180.- SFr." / "180 francs suisses")
-} | {  # months as abbreviations ("Aug. 21"), not "Jan", a first name (below: a month before a day)
-    m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang] if m != "Jan"
-}  # fmt: skip
-_MONTH_ABBREVIATIONS = frozenset(m.lower() for lang in ("en", "de") for m in MONTH_ABBREVIATIONS[lang])
+    # and months as abbreviations ("Aug. 21"), but "Jan", a first name unless a day follows (names_in)
+} | (_MONTH_ABBREVIATIONS - {"jan"})  # fmt: skip
 _BEFORE_A_DAY = re.compile(r"\.\s?\d")  # "Jan. 1"
 # German nouns that are also English words, so frequency alone makes them look like names.
 _GERMAN_FALSE_FRIENDS = {
@@ -279,14 +278,6 @@ def _words(text: str) -> list[str]:
     return words
 
 
-def _initial_positions(text: str) -> set[int]:
-    """Offsets of words that start a sentence or a quotation (capitalised anyway)."""
-    starts = {0}
-    for m in re.finditer(r"[.!?:;„“\"«»()\[\]–—-]\s+[\"„“«‘(]?|^\s*[\"„“«‘(]?", text):  # ': “In …' too
-        starts.add(m.end())
-    return starts
-
-
 def _after_determiner(text: str, words: list[re.Match[str]], k: int, initial: set[int]) -> bool:
     """Whether words[k] follows a German determiner, perhaps through adjectives ("ein riesiges schwarzes
     Loch", "im Experiment"), as a noun does; not the first part of a compound ("der Tesla-Chef"),
@@ -349,7 +340,7 @@ def names_in(text: str, lang: str, other_lang: str, other: OtherDocument = NO_DO
     is a name; a German word it writes only in lower case is a noun ("Route", "Zone"), however
     frequent in English and French. Only the same key counts: a German compound that begins with
     a name the other side cites ("Gipfelmannschaft", "Gipfel") is no name."""
-    initial = _initial_positions(text)
+    initial = sentence_starts(text)
     words = list(LETTER_WORD.finditer(text))
     heading = _capitals_runs(words)
     title = _title_case(words, lang)
@@ -417,7 +408,7 @@ def other_document(texts: Iterable[str], lang: str, other_lang: str) -> OtherDoc
     capitalised: set[str] = set()
     for text in texts:
         names.update(name_key(name) for name in names_in(text, lang, other_lang))
-        initial = _initial_positions(text)
+        initial = sentence_starts(text)
         for m in LETTER_WORD.finditer(text):
             word = m.group()
             if word.islower():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Flag
-from .context import LETTER_WORD, Context, clip
+from .context import LETTER_WORD, Context, clip, sentence_starts
 
 _UNITS_EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
              "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
@@ -237,19 +237,13 @@ _SECOND_OF_TIME = re.compile(
     r"|\ba\s+second(?=\s*(?:[.,;:!?)\]]|$))",
     re.I,
 )
-# the start of a sentence, seen from just before a word: nothing, or sentence-final punctuation, then
-# perhaps quotes or brackets
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;–—])[\s\"'“”„«»(\[-]*$")
+_BEFORE_A_NUMBER = re.compile(r"\s*\d")
 
 
 def _modal_may(text: str, start: int, end: int) -> bool:
     """ "May" opening a sentence is the verb ("May cause liver damage", "May you have the courage"),
     unless a day or a year follows ("May 2019 was the wettest")."""
-    return (
-        text[start:end] == "May"
-        and _SENTENCE_START.search(text[:start]) is not None
-        and re.match(r"\s*\d", text[end:]) is None
-    )
+    return text[start:end] == "May" and start in sentence_starts(text) and not _BEFORE_A_NUMBER.match(text, end)
 
 
 def mentions(text: str, lang: str | None = None) -> list[Mention]:
