@@ -678,6 +678,44 @@ def test_continuation_reads_sentences_cut_inside_brackets_and_clauses() -> None:
     assert continuation("", "und weiter") == 0.0
 
 
+def test_our_processes_load_punkt_without_scipy_stats_and_users_keep_all_of_nltk() -> None:
+    """NLTK's __init__ imports scipy.stats and scikit-learn (about 1.5 s) for features Punkt never
+    uses. The command line skips them, yet scipy still imports afterwards; in a user's process
+    (the Python API) NLTK is imported whole."""
+    ours = (
+        "import sys\n"
+        "from align.cli import main\n"
+        "sys.argv = ['align', 'segment', '--lang', 'de', '-']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "assert 'nltk' in sys.modules\n"
+        "assert 'scipy.stats' not in sys.modules and 'sklearn' not in sys.modules, 'NLTK loaded them'\n"
+        "from scipy.stats import fisher_exact\n"
+        "assert fisher_exact([[8, 2], [1, 5]]).pvalue < 0.05\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", ours],
+        input="Dr. Meyer kam am 3. Mai. Sie ging.\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Dr. Meyer kam am 3. Mai.", "Sie ging."]
+    users = (
+        "import sys\n"
+        "from align.segment import segment\n"
+        "assert len(segment('Dr. Meyer kam. Sie ging.', 'de')) == 2\n"
+        "import scipy.stats\n"
+        "from nltk.metrics.association import fisher_exact\n"
+        "assert fisher_exact is scipy.stats.fisher_exact, 'NLTK lost scipy'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", users], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_aligner_and_presegmented_runs_do_not_load_nltk() -> None:
     """`import nltk` pulls in scipy and scikit-learn (about a second per `align run`); only
     sentence splitting needs Punkt, so it is imported there and only there."""

@@ -396,6 +396,9 @@ def _init_worker(
     # The C engine uses OpenMP: give each of the N workers its share of the cores.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from .pipeline import Pipeline
+    from .segment import light_nltk_import
+
+    light_nltk_import()  # a worker process is ours: Punkt without scipy and scikit-learn
 
     try:
         _worker_pipeline = Pipeline(model, cache=True, cache_dir=cache_dir, aligner_config=aligner, flag_config=flags)

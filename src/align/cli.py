@@ -22,8 +22,8 @@ from .flags import FlagConfig, parse_threshold
 from .model import Alignment
 from .pipeline import Pipeline
 from .read import check_segment_lengths, language_code, read_text
+from .segment import light_nltk_import, unwrap
 from .segment import segment as segment_text
-from .segment import unwrap
 
 EXIT_INPUT = 2
 
@@ -53,6 +53,7 @@ def _fail(message: str) -> None:
 @click.version_option(package_name="align")
 def cli() -> None:
     """Align a document with its translation, score every pair, flag MT artefacts."""
+    light_nltk_import()  # this process is ours: Punkt without scipy and scikit-learn
 
 
 def settings_options(command):

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import collections
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .errors import AlignError
@@ -225,22 +227,54 @@ class Span:
     kind: Kind
 
 
+# NLTK's package __init__ imports all of NLTK, and with it scipy and scikit-learn (about 1.5 s),
+# for collocation statistics and classifier wrappers that Punkt never uses; NLTK does without
+# them where they are missing. Only processes align owns (the command line, batch workers) take
+# that shortcut: in a user's own process NLTK is imported whole and keeps every feature.
+_nltk_without_scipy = False
+
+
+def light_nltk_import() -> None:
+    """In this process, import NLTK (when Punkt is first needed) without scipy and scikit-learn."""
+    global _nltk_without_scipy
+    _nltk_without_scipy = True
+
+
+@cache
+def _punkt_module() -> ModuleType:
+    """``nltk.tokenize.punkt``, imported here only: presegmented runs and the aligner's helpers
+    from this module never need NLTK."""
+    if _nltk_without_scipy and "nltk" not in sys.modules:
+        blocked = [name for name in ("scipy.stats", "sklearn") if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(blocked))  # importing a name mapped to None raises ImportError
+        try:
+            import nltk.tokenize.punkt  # noqa: F401
+        except ImportError:  # an NLTK that needs them after all: forget the half import, import it whole
+            for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+                del sys.modules[name]
+        finally:
+            for name in blocked:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]  # later imports of scipy and scikit-learn work as usual
+    from nltk.tokenize import punkt
+
+    return punkt
+
+
 @cache
 def punkt_tokenizer(lang: str) -> PunktSentenceTokenizer:
     """An NLTK Punkt tokenizer built from the bundled (pickle-free) parameters, plus our abbreviations."""
-    # Imported here: `import nltk` loads scipy and scikit-learn (about a second), which
-    # presegmented runs and the aligner's helpers from this module never need.
     import punkt.data
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+    nltk_punkt = _punkt_module()
     name = PUNKT_LANGUAGES.get(lang, "english")
     bundled = punkt.data.load_bundled(name)
-    params = PunktParameters()
+    params = nltk_punkt.PunktParameters()
     params.abbrev_types = set(bundled.abbrev_types) | set(_EXTRA_ABBREV_TYPES)
     params.collocations = set(bundled.collocations)
     params.sent_starters = set(bundled.sent_starters)
     params.ortho_context = collections.defaultdict(int, bundled.ortho_context)
-    return PunktSentenceTokenizer(params)
+    return nltk_punkt.PunktSentenceTokenizer(params)
 
 
 def _starts_sentence(word: str, lang: str) -> bool:
@@ -256,10 +290,9 @@ def _starts_sentence(word: str, lang: str) -> bool:
     params = punkt_tokenizer(lang)._params
     if lower in params.sent_starters or word in _LEAD_STARTERS.get(lang, ()):
         return True
-    from nltk.tokenize.punkt import _ORTHO_BEG_UC, _ORTHO_LC
-
+    nltk_punkt = _punkt_module()
     ortho = params.ortho_context.get(lower, 0)
-    return bool(ortho & _ORTHO_LC) and bool(ortho & _ORTHO_BEG_UC)
+    return bool(ortho & nltk_punkt._ORTHO_LC) and bool(ortho & nltk_punkt._ORTHO_BEG_UC)
 
 
 # Pronouns, articles and adverbs that open sentences in news text; after an abbreviation that
