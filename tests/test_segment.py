@@ -678,6 +678,13 @@ def test_continuation_reads_sentences_cut_inside_brackets_and_clauses() -> None:
     assert continuation("", "und weiter") == 0.0
 
 
+def _python(code: str, stdin: str = "") -> str:
+    """Run code in a fresh interpreter (a clean sys.modules); its stdout, after checking it ran."""
+    result = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_our_processes_load_punkt_without_scipy_stats_and_users_keep_all_of_nltk() -> None:
     """NLTK's __init__ imports scipy.stats and scikit-learn (about 1.5 s) for features Punkt never
     uses. The command line skips them, yet scipy still imports afterwards; in a user's process
@@ -695,15 +702,10 @@ def test_our_processes_load_punkt_without_scipy_stats_and_users_keep_all_of_nltk
         "from scipy.stats import fisher_exact\n"
         "assert fisher_exact([[8, 2], [1, 5]]).pvalue < 0.05\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", ours],
-        input="Dr. Meyer kam am 3. Mai. Sie ging.\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["Dr. Meyer kam am 3. Mai.", "Sie ging."]
+    assert _python(ours, stdin="Dr. Meyer kam am 3. Mai. Sie ging.\n").splitlines() == [
+        "Dr. Meyer kam am 3. Mai.",
+        "Sie ging.",
+    ]
     users = (
         "import sys\n"
         "from align.segment import segment\n"
@@ -712,8 +714,7 @@ def test_our_processes_load_punkt_without_scipy_stats_and_users_keep_all_of_nltk
         "from nltk.metrics.association import fisher_exact\n"
         "assert fisher_exact is scipy.stats.fisher_exact, 'NLTK lost scipy'\n"
     )
-    result = subprocess.run([sys.executable, "-c", users], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    _python(users)
 
 
 def test_the_aligner_and_presegmented_runs_do_not_load_nltk() -> None:
@@ -727,5 +728,4 @@ def test_the_aligner_and_presegmented_runs_do_not_load_nltk() -> None:
         "from align.segment import segment\n"
         "assert len(segment('Dr. Meyer kam. Sie ging.', 'de')) == 2\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    _python(code)
