@@ -398,7 +398,7 @@ def _init_worker(
     from .pipeline import Pipeline
     from .segment import light_nltk_import
 
-    light_nltk_import()  # a worker process is ours: Punkt without scipy and scikit-learn
+    light_nltk_import()  # a worker process is ours: Punkt without scipy.stats and scikit-learn
 
     try:
         _worker_pipeline = Pipeline(model, cache=True, cache_dir=cache_dir, aligner_config=aligner, flag_config=flags)

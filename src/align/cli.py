@@ -53,7 +53,7 @@ def _fail(message: str) -> None:
 @click.version_option(package_name="align")
 def cli() -> None:
     """Align a document with its translation, score every pair, flag MT artefacts."""
-    light_nltk_import()  # this process is ours: Punkt without scipy and scikit-learn
+    light_nltk_import()  # this process is ours: Punkt without scipy.stats and scikit-learn
 
 
 def settings_options(command):

@@ -227,7 +227,7 @@ class Span:
     kind: Kind
 
 
-# NLTK's package __init__ imports all of NLTK, and with it scipy and scikit-learn (about 1.5 s),
+# NLTK's package __init__ imports all of NLTK, and with it scipy.stats and scikit-learn (about 1.5 s),
 # for collocation statistics and classifier wrappers that Punkt never uses; NLTK does without
 # them where they are missing. Only processes align owns (the command line, batch workers) take
 # that shortcut: in a user's own process NLTK is imported whole and keeps every feature.
@@ -235,7 +235,7 @@ _nltk_without_scipy = False
 
 
 def light_nltk_import() -> None:
-    """In this process, import NLTK (when Punkt is first needed) without scipy and scikit-learn."""
+    """In this process, import NLTK (when Punkt is first needed) without scipy.stats and scikit-learn."""
     global _nltk_without_scipy
     _nltk_without_scipy = True
 
@@ -255,7 +255,7 @@ def _punkt_module() -> ModuleType:
         finally:
             for name in blocked:
                 if name in sys.modules and sys.modules[name] is None:
-                    del sys.modules[name]  # later imports of scipy and scikit-learn work as usual
+                    del sys.modules[name]  # later imports of them work as usual
     from nltk.tokenize import punkt
 
     return punkt
