@@ -104,7 +104,7 @@ def corpus_options(command):
 
 
 # The bundled weights run either way; which is faster on the CPU depends on the job's size
-# (README → Models: sentence-transformers loads in about 10 s, then encodes faster).
+# (README → Models: sentence-transformers takes seconds to load torch, then encodes faster).
 model_option = click.option(
     "--model",
     default=None,
