@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def _input_chars(docs: list[Path]) -> int:
     return sum(len(base.with_suffix(s).read_text(encoding="utf-8")) for base in docs for s in (".de", ".fr"))
 
 
-def align_each(docs: list[Path], tmp: Path, model_args: list[str]) -> Run:
+def align_each(docs: list[Path], tmp: Path, model_args: Sequence[str] = ()) -> Run:
     """One `align run --presegmented` process per document, sharing one fresh embedding cache."""
     beads: dict[str, list[GoldBead]] = {}
     stages: dict[str, float] = {}
@@ -88,7 +89,7 @@ def align_each(docs: list[Path], tmp: Path, model_args: list[str]) -> Run:
         out = tmp / "run" / base.name
         cmd = [ALIGN, "run", "--presegmented", str(base.with_suffix(".de")), str(base.with_suffix(".fr"))]
         cmd += ["-o", str(out), "-q", "--src-lang", "de", "--tgt-lang", "fr", "--cache-dir", str(tmp / "cache-run")]
-        cmd += model_args
+        cmd += list(model_args)
         start = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall += time.perf_counter() - start
@@ -100,7 +101,7 @@ def align_each(docs: list[Path], tmp: Path, model_args: list[str]) -> Run:
     return Run(beads, wall, stages, encoder_chars, _input_chars(docs))
 
 
-def align_batch(docs: list[Path], tmp: Path, model_args: list[str]) -> Run:
+def align_batch(docs: list[Path], tmp: Path, model_args: Sequence[str] = ()) -> Run:
     """One `align batch --presegmented` process over every document, with a fresh embedding cache."""
     manifest = tmp / "manifest.tsv"
     rows = [f"{base.name}\t{base.with_suffix('.de')}\t{base.with_suffix('.fr')}" for base in docs]
@@ -126,7 +127,7 @@ def stage_table(run: Run) -> str:
 def run_cli(split: str) -> None:
     docs = documents(split)
     with tempfile.TemporaryDirectory() as tmp:
-        run = align_each(docs, Path(tmp), [])
+        run = align_each(docs, Path(tmp))
     gold = [read_bead_file(base.with_suffix(".defr")) for base in docs]
     test = [run.beads[base.name] for base in docs]
     scores = score(gold, test)
