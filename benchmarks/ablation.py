@@ -15,7 +15,7 @@ Each cell gives strict F1 and its change from the first row, with the 95% interv
 that change from a paired bootstrap (both outputs scored on the same resampled stretches
 between shared borders, as ``align eval --baseline`` does). Test documents are never read.
 
-    python benchmarks/ablation.py [--sets dev,news,paragraphs] [--rows N,...] [--cache DIR]
+    python benchmarks/ablation.py [--sets dev,news,paragraphs] [--rows N,...] [--cache DIR] [--model NAME]
 
 ``--random N --seed S`` replaces the rows by N settings of the eight DP weights drawn
 together from ``SEARCH_RANGES`` (the rows above move one setting at a time); session 17's
@@ -184,6 +184,7 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs")
     parser.add_argument("--rows", default=None, help="comma-separated row numbers (0 = default, always run)")
     parser.add_argument("--cache", default=None, help="embedding cache directory to reuse (default: a fresh one)")
+    parser.add_argument("--model", default=None, help="model or engine (default: the bundled model's default engine)")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random settings of the DP weights")
     parser.add_argument("--seed", type=int, default=1, help="seed of --random")
     args = parser.parse_args()
@@ -213,7 +214,7 @@ def main() -> None:
         # one encoder and cache for every row; only the aligner's settings change between rows,
         # and no flags: they cannot move a bead
         cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
-        pipeline = Pipeline(flag_config=FlagConfig(enabled=frozenset()), cache_dir=cache)
+        pipeline = Pipeline(args.model, flag_config=FlagConfig(enabled=frozenset()), cache_dir=cache)
         for name, change in rows:
             pipeline.aligner_config = replace(AlignerConfig(), **change)
             cells, extra, chars, seconds = [], 0, 0, 0.0

