@@ -102,8 +102,9 @@ class CT2Encoder:
             mask = np.arange(states.shape[1])[None, :] < lengths[:, None]
             pooled = (states * mask[..., None]).sum(axis=1) / lengths[:, None]
             for (index, _), vector, length in zip(batch, pooled, lengths, strict=True):
-                sums[index] += (length - 2) * vector
-                weights[index] += length - 2
+                weight = max(length - 2, 1)  # its content tokens (1 for none, as in the C engine)
+                sums[index] += weight * vector
+                weights[index] += weight
         vectors = (sums / np.maximum(weights, 1)[:, None]).astype(np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
