@@ -1,0 +1,121 @@
+"""Short documents: two or three lines a side, where the aligner has little context.
+
+FLORES-200 devtest (``deen/flores200_devtest_deen.tsv``, English → German) holds 281
+Wikinews, Wikivoyage and Wikibooks articles of one to six sentences each, translated line by
+line. Each article is cut into consecutive windows of two or three lines (a window never
+spans two articles), and each window becomes one short document in several forms whose
+gold is known by construction:
+
+* ``2 lines`` / ``3 lines``: as translated, every line a 1-1 bead;
+* ``2 lines, source joined`` / ``target joined``: one side's two lines are one segment, so
+  the whole document is one 1-2 / 2-1 bead;
+* ``3 lines, borders crossing``: English [e1, e2 e3], German [d1 d2, d3], so the whole
+  document is one 2-2 bead that no smaller bead can replace;
+* ``3 lines, middle target dropped``: the German of the middle line is missing, so it is
+  1-1, 1-0, 1-1.
+
+A real case: short articles, product texts, abstracts, a headline and its lead. It tests
+what the margin of a bead does where a document has almost no sentences next to it.
+FLORES is used by no other alignment benchmark here and tuned nothing before session 28.
+
+    python benchmarks/short_documents.py [--limit N] [--aligner NAME=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from align.aligner import AlignerConfig, parse_option
+from align.evaluate import GoldBead, bootstrap, format_bootstrap, score
+from align.flags import FlagConfig
+from align.pipeline import Pipeline
+from damage import DEEN, read_documents
+
+FLORES = DEEN / "flores200_devtest_deen.tsv"
+Lines = list[tuple[str, str]]  # (English, German) per line of a window
+ShortDoc = tuple[list[str], list[str], list[GoldBead]]
+
+
+def as_translated(lines: Lines) -> ShortDoc:
+    return [en for en, _ in lines], [de for _, de in lines], [((k,), (k,)) for k in range(len(lines))]
+
+
+def source_joined(lines: Lines) -> ShortDoc:
+    return [" ".join(en for en, _ in lines)], [de for _, de in lines], [((0,), tuple(range(len(lines))))]
+
+
+def target_joined(lines: Lines) -> ShortDoc:
+    return [en for en, _ in lines], [" ".join(de for _, de in lines)], [(tuple(range(len(lines))), (0,))]
+
+
+def borders_crossing(lines: Lines) -> ShortDoc:
+    (e1, d1), (e2, d2), (e3, d3) = lines
+    return [e1, f"{e2} {e3}"], [f"{d1} {d2}", d3], [((0, 1), (0, 1))]
+
+
+def middle_target_dropped(lines: Lines) -> ShortDoc:
+    (e1, d1), (e2, _), (e3, d3) = lines
+    return [e1, e2, e3], [d1, d3], [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+
+
+FORMS: tuple[tuple[str, int, Callable[[Lines], ShortDoc]], ...] = (
+    ("2 lines", 2, as_translated),
+    ("2 lines, source joined", 2, source_joined),
+    ("2 lines, target joined", 2, target_joined),
+    ("3 lines", 3, as_translated),
+    ("3 lines, borders crossing", 3, borders_crossing),
+    ("3 lines, middle target dropped", 3, middle_target_dropped),
+)
+
+
+def windows(size: int, limit: int | None) -> list[Lines]:
+    """Consecutive, non-overlapping windows of ``size`` lines within each article."""
+    out: list[Lines] = []
+    for _, beads in read_documents(FLORES)[:limit]:
+        lines = [(en[0], de[0]) for en, de in beads]
+        out += [lines[k : k + size] for k in range(0, len(lines) - size + 1, size)]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="articles read (default: all 281)")
+    parser.add_argument("--aligner", action="append", default=[], metavar="NAME=VALUE", help="an aligner setting")
+    args = parser.parse_args()
+    config = AlignerConfig().with_options(**dict(parse_option(option) for option in args.aligner))
+    print(f"command: python benchmarks/short_documents.py {' '.join(sys.argv[1:])}\n")
+    # only the beads are scored, so no flags are computed
+    pipeline = Pipeline(aligner_config=config, flag_config=FlagConfig(enabled=frozenset()))
+    print("| form | documents | gold beads | documents right | strict F1 | lax F1 | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    all_gold, all_test = [], []
+    for name, size, form in FORMS:
+        start = time.perf_counter()
+        gold, test = [], []
+        for lines in windows(size, args.limit):
+            src, tgt, beads = form(lines)
+            alignment = pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")
+            gold.append(beads)
+            test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])
+        seconds = time.perf_counter() - start
+        right = sum(sorted(g) == sorted(t) for g, t in zip(gold, test, strict=True))
+        s = score(gold, test)
+        print(
+            f"| {name} | {len(gold)} | {sum(len(g) for g in gold)} | {right} "
+            f"| {s.strict_f1:.3f} | {s.lax_f1:.3f} | {seconds:.0f} |"
+        )
+        all_gold += gold
+        all_test += test
+    s = score(all_gold, all_test)
+    right = sum(sorted(g) == sorted(t) for g, t in zip(all_gold, all_test, strict=True))
+    print(f"| **all** | {len(all_gold)} | {sum(len(g) for g in all_gold)} | {right} | **{s.strict_f1:.3f}** "
+          f"| {s.lax_f1:.3f} | |")  # fmt: skip
+    print("\n" + format_bootstrap(bootstrap(all_gold, all_test), s))
+    pipeline.close()
+
+
+if __name__ == "__main__":
+    main()
