@@ -75,6 +75,7 @@ ABLATIONS: dict[str, dict] = {
     "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
     "re-embedding budget .5× instead of .35× (the default until session 9)": {"refine_budget": 0.5},
     "re-embedding budget 1.0× instead of .35×": {"refine_budget": 1.0},
+    "− length ratio shrunk toward the mutual best pairs' (the two sides' totals alone)": {"pair_ratio_weight": 0.0},
     # 14× the input in encoder work: on the two large sets that is hours, so dev only
     FULL_WINDOWS: {"refine_budget": 100.0, "refine_delta": 100.0},
 }
