@@ -493,11 +493,11 @@ class _Problem:
         log_ratio_mean = np.clip(
             np.log((self.tgt_cum[dp.ROW_LENGTH, -1] + 1.0) / (self.src_cum[dp.ROW_LENGTH, -1] + 1.0)), -0.5, 0.5
         )
-        if config.pair_ratio_weight:
-            pairs = _pair_log_ratio(self.sim, self.sim_lo, src_lens, tgt_lens)
-            if pairs is not None:
-                weight, count = config.pair_ratio_weight, self.n + self.m
-                log_ratio_mean = (count * log_ratio_mean + weight * pairs) / (count + weight)
+        mutual = _mutual_best_pairs(self.sim, self.sim_lo, self.m)
+        pairs_ratio = _pair_log_ratio(mutual, src_lens, tgt_lens)
+        if config.pair_ratio_weight and pairs_ratio is not None:
+            weight, count = config.pair_ratio_weight, self.n + self.m
+            log_ratio_mean = (count * log_ratio_mean + weight * pairs_ratio) / (count + weight)
         params = np.zeros(dp.N_PARAMS)
         params[dp.P_THRESHOLD] = config.pair_threshold
         params[dp.P_MARGIN_WEIGHT] = config.margin_weight
@@ -517,6 +517,9 @@ class _Problem:
         params[dp.P_LENGTH_FACTOR] = config.length_factor
         params[dp.P_LEAVE_ONE_OUT_WEIGHT] = config.leave_one_out_weight
         params[dp.P_BORDER_WEIGHT] = config.border_weight
+        # only a document that fits in one bead can have a bead with nothing beside it
+        whole_fits = self.n <= max_a and self.m <= max_b
+        params[dp.P_EDGE_LEVEL] = _edge_level(self.sim, self.sim_lo, self.m, mutual) if whole_fits else np.nan
         self.params = params
 
     def forward(
@@ -536,18 +539,32 @@ class _Problem:
         return dp.bead_gain(k, a, b, i, j, self.n, self.m, self.arrays, override_keys, override_cos, only, self.params)
 
 
-def _pair_log_ratio(sim: np.ndarray, sim_lo: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray) -> float | None:
-    """The log length ratio of the sentences that are each other's most similar (None: under two).
+def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray) -> float | None:
+    """The log length ratio of the mutual best pairs (``_mutual_best_pairs``); None: under two.
 
     Unlike the ratio of the two sides' totals, a sentence one side drops does not move it:
     in a three-line document with one line dropped, the totals' ratio makes the two true
     pairs look a third too short and the merge that swallows the dropped line look right.
     With one sentence on a side its best is mutual by default, which says nothing.
     """
-    pairs = _mutual_best_pairs(sim, sim_lo, len(tgt_lens))
-    if len(pairs) < 2:
+    if len(mutual) < 2:
         return None
-    return float(np.clip(np.log((tgt_lens[pairs[:, 1]].sum() + 1.0) / (src_lens[pairs[:, 0]].sum() + 1.0)), -0.5, 0.5))
+    ratio = np.log((tgt_lens[mutual[:, 1]].sum() + 1.0) / (src_lens[mutual[:, 0]].sum() + 1.0))
+    return float(np.clip(ratio, -0.5, 0.5))
+
+
+def _edge_level(sim: np.ndarray, sim_lo: np.ndarray, m: int, mutual: np.ndarray) -> float:
+    """Mean similarity of the sentence pairs that are not mutual best pairs (NaN: none).
+
+    The local margin of a bead that holds the whole document: with no sentence beside it,
+    the global chance level stood in, far below what a document's sentences resemble
+    besides their translations, so two lines about one subject became one 2-2 bead while
+    each of their 1-1s paid for its similar neighbour (benchmarks/short_documents.py).
+    """
+    cols = sim_lo[:, None] + np.arange(sim.shape[1])[None, :]
+    others = cols < m
+    others[mutual[:, 0], mutual[:, 1] - sim_lo[mutual[:, 0]]] = False
+    return float(sim[others].mean()) if others.any() else float("nan")
 
 
 def _mutual_best_pairs(sim: np.ndarray, sim_lo: np.ndarray, m: int) -> np.ndarray:
@@ -1038,7 +1055,9 @@ def _refine_overrides(
         keys[pos] = dp.override_key(k, i, j, n, m)
         cosines[pos, 0] = float(np.dot(x, y))
         chance = dp.chance_level(a, b, i, j, problem.src_cum, problem.tgt_cum)
-        cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, chance)
+        whole = i == a == n and j == b == m and not np.isnan(problem.params[dp.P_EDGE_LEVEL])
+        fallback = problem.params[dp.P_EDGE_LEVEL] if whole else chance
+        cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, fallback)
     if left_over:
         keys = np.concatenate([keys, [dp.override_key(k, i, j, n, m) for k, i, j in left_over]]).astype(np.int64)
         cosines = np.concatenate([cosines, np.full((len(left_over), 2), np.nan)])

@@ -51,7 +51,8 @@ P_ANCHOR_BASELINE = 13
 P_LENGTH_FACTOR = 14
 P_LEAVE_ONE_OUT_WEIGHT = 15
 P_BORDER_WEIGHT = 16
-N_PARAMS = 17
+P_EDGE_LEVEL = 17
+N_PARAMS = 18
 
 # The kernels below that run once per bead allocate nothing, so they are compiled without
 # numba's reference counting. With it, every call took and dropped a reference to each array
@@ -113,7 +114,9 @@ def _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_nor
         if 0 <= r < n:
             tgt_side += _tgt_block_dot(r, b, j, sim, sim_lo, tgt_w, tgt_norm)
             tgt_count += 1
-    # a block that covers its whole side has nothing next to it: the global chance level stands in
+    # a block that covers its whole side has nothing next to it: the global chance level stands
+    # in, or, for a bead holding the whole document, the level of the pairs that are not mutual
+    # best pairs (``P_EDGE_LEVEL``), since its rival 1-1s each pay for a similar neighbour
     src_level = src_side / src_count if src_count else fallback
     tgt_level = tgt_side / tgt_count if tgt_count else fallback
     return 0.5 * (src_level + tgt_level)
@@ -243,7 +246,10 @@ def bead_gain(
         cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
     margin = chance_level(a, b, i, j, src_cum, tgt_cum)
     if params[P_LOCAL_MARGIN_WEIGHT] > 0.0 and not have_local:
-        local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, margin)
+        fallback = margin
+        if i == a and i == n and j == b and j == m and not np.isnan(params[P_EDGE_LEVEL]):
+            fallback = params[P_EDGE_LEVEL]  # the bead holds the whole document
+        local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback)
     threshold = params[P_THRESHOLD]
     margin_weight = params[P_MARGIN_WEIGHT]
     smoothing = params[P_LENGTH_SMOOTHING]
