@@ -1,21 +1,23 @@
-"""Ablation of the aligner's ideas on its three tuning sets, each row against the defaults.
+"""Ablation of the aligner's ideas on its four tuning sets, each row against the defaults.
 
 One Text+Berg document is too few beads to rank ideas worth a point or two (dev's strict
 F1 moves ±.04 by chance), and each tuning set is biased its own way, so every row is
-judged on all three (DEVELOPERS.md → tuning discipline):
+judged on all of them (DEVELOPERS.md → tuning discipline):
 
 * **dev**: Text+Berg German–French ``dev/`` (free human translation; untranslated captions
   that must stay out, and many merges),
 * **news**: damaged German–English news, damage seed 0 of the three files of
   ``deen_alignment.py`` (dropped sentences that must stay out; see ``damage.py``),
 * **paragraphs**: WMT24 paragraphs, both references (the translators' own merges; a
-  sentence left out is almost always a fragment that must be paired; see ``paragraphs.py``).
+  sentence left out is almost always a fragment that must be paired; see ``paragraphs.py``),
+* **short**: FLORES articles cut into two- and three-line documents (``short_documents.py``:
+  a document's own chance level and length ratio come from a few sentences).
 
 Each cell gives strict F1 and its change from the first row, with the 95% interval of
 that change from a paired bootstrap (both outputs scored on the same resampled stretches
 between shared borders, as ``align eval --baseline`` does). Test documents are never read.
 
-    python benchmarks/ablation.py [--sets dev,news,paragraphs] [--rows N,...] [--cache DIR] [--model NAME]
+    python benchmarks/ablation.py [--sets dev,news,paragraphs,short] [--rows N,...] [--cache DIR] [--model NAME]
 
 ``--random N --seed S`` replaces the rows by N settings of the eight DP weights drawn
 together from ``SEARCH_RANGES`` (the rows above move one setting at a time); session 17's
@@ -44,9 +46,10 @@ from damage import DEEN, damaged_documents
 from deen_alignment import DEFAULT_FILES as NEWS_FILES
 from paragraphs import DEFAULT_FILES as PARAGRAPH_FILES
 from paragraphs import judge, read_paragraph_documents
+from short_documents import FORMS, windows
 from textberg import documents as textberg_documents
 
-ALL_SETS = ("dev", "news", "paragraphs")
+ALL_SETS = ("dev", "news", "paragraphs", "short")
 FULL_WINDOWS = "every merge window embedded (Vecalign/Bertalign-style work)"
 
 # name → (changed AlignerConfig fields); "off: test …" notes a row scored on test once (README)
@@ -139,7 +142,19 @@ def _paragraphs() -> Iterator[TuningDoc]:
             yield TuningDoc(doc.gold, _segments(doc.doc_id, doc.src_segments, doc.tgt_segments), scored)
 
 
-LOADERS: dict[str, Callable[[], Iterator[TuningDoc]]] = {"dev": _dev, "news": _news, "paragraphs": _paragraphs}
+def _short() -> Iterator[TuningDoc]:
+    for name, size, form in FORMS:
+        for number, lines in enumerate(windows(size, None)):
+            src, tgt, gold = form(lines)
+            yield TuningDoc(gold, _segments(f"{name} {number}", src, tgt))
+
+
+LOADERS: dict[str, Callable[[], Iterator[TuningDoc]]] = {
+    "dev": _dev,
+    "news": _news,
+    "paragraphs": _paragraphs,
+    "short": _short,
+}
 
 
 @dataclass
@@ -182,7 +197,7 @@ def cell(run: SetRun, default: SetRun | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs")
+    parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs, short")
     parser.add_argument("--rows", default=None, help="comma-separated row numbers (0 = default, always run)")
     parser.add_argument("--cache", default=None, help="embedding cache directory to reuse (default: a fresh one)")
     parser.add_argument("--model", default=None, help="model or engine (default: the bundled model's default engine)")
