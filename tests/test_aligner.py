@@ -364,6 +364,22 @@ def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(
         assert local in _pairs(pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
 
 
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), m=st.integers(1, 30), width=st.integers(1, 30), seed=st.integers(0, 10_000))
+def test_mutual_best_pairs_are_each_others_best_in_the_band(n: int, m: int, width: int, seed: int) -> None:
+    # the compiled kernel against the plain definition, on a band like the DP's (row r holds
+    # columns sim_lo[r] .. sim_lo[r] + width - 1, those at m and beyond unused)
+    rng = np.random.default_rng(seed)
+    width = min(width, m)
+    sim = rng.random((n, width)).astype(np.float32)
+    sim_lo = np.minimum(np.sort(rng.integers(0, m, n)), m - width).astype(np.int64)
+    full = np.full((n, m), -np.inf)
+    for r in range(n):
+        full[r, sim_lo[r] : sim_lo[r] + width] = sim[r]
+    expected = [(r, int(full[r].argmax())) for r in range(n) if int(full[:, full[r].argmax()].argmax()) == r]
+    assert [tuple(pair) for pair in dp.mutual_best_pairs(sim, sim_lo, m)] == expected
+
+
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 14), m=st.integers(1, 14), seed=st.integers(0, 10_000))
 def test_border_costs_read_the_same_from_both_ends(n: int, m: int, seed: int) -> None:

@@ -493,7 +493,7 @@ class _Problem:
         log_ratio_mean = np.clip(
             np.log((self.tgt_cum[dp.ROW_LENGTH, -1] + 1.0) / (self.src_cum[dp.ROW_LENGTH, -1] + 1.0)), -0.5, 0.5
         )
-        mutual = _mutual_best_pairs(self.sim, self.sim_lo, self.m)
+        mutual = dp.mutual_best_pairs(self.sim, self.sim_lo, self.m)
         pairs_ratio = _pair_log_ratio(mutual, src_lens, tgt_lens)
         if config.pair_ratio_weight and pairs_ratio is not None:
             weight, count = config.pair_ratio_weight, self.n + self.m
@@ -540,7 +540,7 @@ class _Problem:
 
 
 def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray) -> float | None:
-    """The log length ratio of the mutual best pairs (``_mutual_best_pairs``); None: under two.
+    """The log length ratio of the mutual best pairs (``dp.mutual_best_pairs``); None: under two.
 
     Unlike the ratio of the two sides' totals, a sentence one side drops does not move it:
     in a three-line document with one line dropped, the totals' ratio makes the two true
@@ -553,6 +553,12 @@ def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarr
     return float(np.clip(ratio, -0.5, 0.5))
 
 
+def _band_columns(sim_lo: np.ndarray, width: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The target column of every stored band cell, and whether it is a real one (below m)."""
+    cols = sim_lo[:, None] + np.arange(width)[None, :]
+    return cols, cols < m
+
+
 def _edge_level(sim: np.ndarray, sim_lo: np.ndarray, m: int, mutual: np.ndarray) -> float:
     """Mean similarity of the sentence pairs that are not mutual best pairs (NaN: none).
 
@@ -561,26 +567,9 @@ def _edge_level(sim: np.ndarray, sim_lo: np.ndarray, m: int, mutual: np.ndarray)
     besides their translations, so two lines about one subject became one 2-2 bead while
     each of their 1-1s paid for its similar neighbour (benchmarks/short_documents.py).
     """
-    cols = sim_lo[:, None] + np.arange(sim.shape[1])[None, :]
-    others = cols < m
+    _, others = _band_columns(sim_lo, sim.shape[1], m)
     others[mutual[:, 0], mutual[:, 1] - sim_lo[mutual[:, 0]]] = False
     return float(sim[others].mean()) if others.any() else float("nan")
-
-
-def _mutual_best_pairs(sim: np.ndarray, sim_lo: np.ndarray, m: int) -> np.ndarray:
-    """(source, target) of each pair of sentences that are each other's most similar in the band."""
-    n, width = sim.shape
-    if n == 0 or m == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    cols = sim_lo[:, None] + np.arange(width)[None, :]
-    valid = cols < m
-    masked = np.where(valid, sim, -np.inf)
-    src_best = cols[np.arange(n), masked.argmax(axis=1)]
-    tgt_value = np.full(m, -np.inf)
-    np.maximum.at(tgt_value, cols[valid], masked[valid])
-    rows = np.arange(n)
-    mutual = masked[rows, src_best - sim_lo] >= tgt_value[src_best]
-    return np.stack([rows[mutual], src_best[mutual]], axis=1)
 
 
 def _best_pair_gains(
@@ -595,8 +584,7 @@ def _best_pair_gains(
     n, width = sim.shape
     if not config.skip_weight and not config.skip_calibration:
         return np.zeros(n), np.zeros(m)
-    cols = sim_lo[:, None] + np.arange(width)[None, :]
-    valid = cols < m
+    cols, valid = _band_columns(sim_lo, width, m)
     cols = np.minimum(cols, m - 1)
     gain = sim - config.margin_weight * 0.5 * (src_knn[:, None] + tgt_knn[cols]) - config.pair_threshold
     gain = np.where(valid, gain, -np.inf)

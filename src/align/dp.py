@@ -472,3 +472,38 @@ def plausible_merges(
                     out_slack[count] = slack
                     count += 1
     return out[:count], out_slack[:count]
+
+
+@njit(cache=True)
+def mutual_best_pairs(sim, sim_lo, m):  # pragma: no cover - jitted
+    """(source, target) rows of the sentence pairs that are each other's most similar in the band.
+
+    One pass over the band: each row's best column, and each column's best row so far (the
+    first on a tie). Compiled because a 50,000-sentence document has millions of band cells.
+    """
+    n, width = sim.shape
+    row_best = np.full(n, -1, dtype=np.int64)
+    col_value = np.full(m, -np.inf)
+    col_best = np.full(m, -1, dtype=np.int64)
+    for r in range(n):
+        best = -np.inf
+        for k in range(width):
+            c = sim_lo[r] + k
+            if c >= m:
+                break
+            value = sim[r, k]
+            if value > best:
+                best = value
+                row_best[r] = c
+            if value > col_value[c]:
+                col_value[c] = value
+                col_best[c] = r
+    out = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    for r in range(n):
+        c = row_best[r]
+        if c >= 0 and col_best[c] == r:
+            out[count, 0] = r
+            out[count, 1] = c
+            count += 1
+    return out[:count]
