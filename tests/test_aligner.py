@@ -368,7 +368,7 @@ def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(
 @given(n=st.integers(1, 30), m=st.integers(1, 30), width=st.integers(1, 30), seed=st.integers(0, 10_000))
 def test_mutual_best_pairs_are_each_others_best_in_the_band(n: int, m: int, width: int, seed: int) -> None:
     # the compiled kernel against the plain definition, on a band like the DP's (row r holds
-    # columns sim_lo[r] .. sim_lo[r] + width - 1, those at m and beyond unused)
+    # columns sim_lo[r] .. sim_lo[r] + width - 1, all below m)
     rng = np.random.default_rng(seed)
     width = min(width, m)
     sim = rng.random((n, width)).astype(np.float32)
