@@ -46,7 +46,7 @@ from damage import DEEN, damaged_documents
 from deen_alignment import DEFAULT_FILES as NEWS_FILES
 from paragraphs import DEFAULT_FILES as PARAGRAPH_FILES
 from paragraphs import judge, read_paragraph_documents
-from short_documents import FORMS, windows
+from short_documents import FORMS, documents
 from textberg import documents as textberg_documents
 
 ALL_SETS = ("dev", "news", "paragraphs", "short")
@@ -144,8 +144,7 @@ def _paragraphs() -> Iterator[TuningDoc]:
 
 def _short() -> Iterator[TuningDoc]:
     for name, size, form in FORMS:
-        for number, lines in enumerate(windows(size, None)):
-            src, tgt, gold = form(lines)
+        for number, (src, tgt, gold) in enumerate(documents(size, form)):
             yield TuningDoc(gold, _segments(f"{name} {number}", src, tgt))
 
 

