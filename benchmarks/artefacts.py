@@ -55,7 +55,7 @@ from align.detectors.repeats import loop_in
 from align.detectors.untranslated import foreign_words, source_language_confidence
 from align.evaluate import read_bead_file
 from align.flags import FlagConfig, parse_threshold
-from align.model import Alignment
+from align.model import Alignment, Flag
 from align.segment import clauses
 
 REPO = Path(__file__).resolve().parents[1]
@@ -378,6 +378,7 @@ class DamageCounts:
     documents: int = 0
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    wrong_reshaped: list[str] = field(default_factory=list)
 
 
 def ambiguous_damage(doc: Any) -> set[int]:
@@ -411,6 +412,10 @@ def _bead_of(alignment: Alignment, side: str, segment_id: int) -> str:
             kind = "uncovered " if not bead.covered else ""
             return f"{kind}{bead.type} bead {bead.src_ids}/{bead.tgt_ids} score {bead.score:.2f}"
     return "no bead"
+
+
+def _flag_line(doc_id: str, flag: Flag) -> str:
+    return f"{doc_id} {flag.side} {flag.segment_id} `{flag.type}` {flag.score:.2f}: {flag.reason}"
 
 
 def damage_one(pipeline: Pipeline, doc: Any, counts: DamageCounts) -> None:
@@ -466,14 +471,13 @@ def damage_one(pipeline: Pipeline, doc: Any, counts: DamageCounts) -> None:
         {(f.side, f.segment_id) for f in wrong if f.type in five and id(bead_of[(f.side, f.segment_id)]) not in hurt}
     )
     counts.wrong_by_type.update(f.type for f in wrong)
-    counts.wrong.extend(f"{doc.doc_id} {f.side} {f.segment_id} `{f.type}` {f.score:.2f}: {f.reason}"
-                        for f in wrong if f.type in five)  # fmt: skip
+    counts.wrong.extend(_flag_line(doc.doc_id, f) for f in wrong if f.type in five)
     # split and merged lines are still translated: an omission/addition flag on them is wrong too
     reshaped = {key for key, types in kinds.items() if types <= RESHAPING}
+    gaps = [f for f in alignment.flags if f.type in ("omission", "addition") and (f.side, f.segment_id) in reshaped]
     counts.reshaped_segments += len(reshaped)
-    counts.reshaped_gaps += len(
-        {(f.side, f.segment_id) for f in alignment.flags if f.type in ("omission", "addition")} & reshaped
-    )
+    counts.reshaped_gaps += len({(f.side, f.segment_id) for f in gaps})
+    counts.wrong_reshaped.extend(_flag_line(doc.doc_id, f) for f in gaps)
 
 
 def run_damage(pipeline: Pipeline, limit: int | None, seeds: list[int], files: list[str], show: bool) -> None:
@@ -524,6 +528,10 @@ def run_damage(pipeline: Pipeline, limit: int | None, seeds: list[int], files: l
     if show and counts.wrong:
         print("\nWrong omission/addition/untranslated/duplicate/mt_attribution flags on clean segments:\n")
         for line in counts.wrong:
+            print(f"- {line}")
+    if show and counts.wrong_reshaped:
+        print("\nOmission/addition flags on lines only split or merged (still translated):\n")
+        for line in counts.wrong_reshaped:
             print(f"- {line}")
 
 
