@@ -79,6 +79,10 @@ ABLATIONS: dict[str, dict] = {
     "re-embedding budget .5× instead of .35× (the default until session 9)": {"refine_budget": 0.5},
     "re-embedding budget 1.0× instead of .35×": {"refine_budget": 1.0},
     "− length ratio shrunk toward the mutual best pairs' (the two sides' totals alone)": {"pair_ratio_weight": 0.0},
+    "− re-embedding at least 500 characters a document (a short document's share pays for no merge)": {
+        "refine_min_chars": 0
+    },
+    "− leave-one-out check on a bead holding the whole document (weight 3)": {"whole_leave_one_out_weight": 0.0},
     # 14× the input in encoder work: on the two large sets that is hours, so dev only
     FULL_WINDOWS: {"refine_budget": 100.0, "refine_delta": 100.0},
 }

@@ -12,7 +12,10 @@ gold is known by construction:
 * ``3 lines, borders crossing``: English [e1, e2 e3], German [d1 d2, d3], so the whole
   document is one 2-2 bead that no smaller bead can replace;
 * ``3 lines, middle target dropped``: the German of the middle line is missing, so it is
-  1-1, 1-0, 1-1.
+  1-1, 1-0, 1-1;
+* ``2 lines, first target dropped`` / ``2 lines, second source dropped`` / ``3 lines, middle
+  source dropped`` (since session 29): one line without its translation on either side, so
+  the document's own length ratio says the opposite of the truth about the pair left.
 
 A real case: short articles, product texts, abstracts, a headline and its lead. It tests
 what the margin of a bead does where a document has almost no sentences next to it.
@@ -61,6 +64,21 @@ def middle_target_dropped(lines: Lines) -> ShortDoc:
     return [e1, e2, e3], [d1, d3], [((0,), (0,)), ((1,), ()), ((2,), (1,))]
 
 
+def first_target_dropped(lines: Lines) -> ShortDoc:
+    (e1, _), (e2, d2) = lines
+    return [e1, e2], [d2], [((0,), ()), ((1,), (0,))]
+
+
+def second_source_dropped(lines: Lines) -> ShortDoc:
+    (e1, d1), (_, d2) = lines
+    return [e1], [d1, d2], [((0,), (0,)), ((), (1,))]
+
+
+def middle_source_dropped(lines: Lines) -> ShortDoc:
+    (e1, d1), (_, d2), (e3, d3) = lines
+    return [e1, e3], [d1, d2, d3], [((0,), (0,)), ((), (1,)), ((1,), (2,))]
+
+
 FORMS: tuple[tuple[str, int, Callable[[Lines], ShortDoc]], ...] = (
     ("2 lines", 2, as_translated),
     ("2 lines, source joined", 2, source_joined),
@@ -68,6 +86,9 @@ FORMS: tuple[tuple[str, int, Callable[[Lines], ShortDoc]], ...] = (
     ("3 lines", 3, as_translated),
     ("3 lines, borders crossing", 3, borders_crossing),
     ("3 lines, middle target dropped", 3, middle_target_dropped),
+    ("2 lines, first target dropped", 2, first_target_dropped),
+    ("2 lines, second source dropped", 2, second_source_dropped),
+    ("3 lines, middle source dropped", 3, middle_source_dropped),
 )
 
 

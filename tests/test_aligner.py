@@ -242,6 +242,23 @@ def test_a_line_dropped_from_a_three_line_document_stays_out_of_its_neighbours_p
     assert any(1 in src and len(src) > 1 for src, _ in beads)  # by the totals alone it goes into a merge
 
 
+def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bead(pipeline, monkeypatch) -> None:
+    # FLORES: two lines, the German of the first dropped. A bead holding the whole document
+    # has the document's own length ratio, so the length prior always favours the 2-1; its
+    # real embedding is less like the German than the second line alone, which keeps the
+    # dropped line out. The same two English lines as one segment stay one 1-2 bead.
+    en, de = deen_document("flores200_devtest_deen.tsv", FLORES_TORONTO)
+    dropped = en[:2], [de[1]]
+    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
+    joined = [f"{en[0]} {en[1]}"], de[:2]
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
+    # without the check, or without the budget floor (this short document's share of the
+    # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
+    for config in (AlignerConfig(whole_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0)):
+        monkeypatch.setattr(pipeline, "aligner_config", config)
+        assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+
+
 def test_two_lines_on_one_subject_stay_two_pairs_though_one_bead_could_hold_the_whole_document(pipeline) -> None:
     # FLORES: "Subcultures bring together …" / "Subcultures can be distinctive …", each line
     # most like its own translation. A bead holding the whole document has no sentence beside

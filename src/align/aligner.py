@@ -151,6 +151,9 @@ class AlignerConfig:
     length_factor: float = 0.0  # exponent of Bertalign's multiplicative length factor on a positive gain (0: off)
     skip_calibration: float = 0.0  # > 0: skip_penalty = this × the document's median best 1-1 gain (0: fixed)
     leave_one_out_weight: float = 0.0  # re-embedded 1-n merge: times how much more alike it is without an end part
+    # ... for a bead holding a whole (short) document at least this: the document's length ratio
+    # is the bead's own, so only leaving a part out tells a 2-1 from a line the other side dropped
+    whole_leave_one_out_weight: float = 3.0
     crossing_gain: float = 0.0  # join two neighbouring pairs where moving a border clause gains this (0: off; .02)
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
@@ -165,6 +168,7 @@ class AlignerConfig:
     refine: bool = True  # second pass over re-embedded plausible merges (needs texts and an encoder)
     refine_delta: float = 0.3  # a merge is plausible if a path through it is within this of the best
     refine_budget: float = 0.35  # at most this many characters re-embedded per input character
+    refine_min_chars: int = 500  # ... but at least this many (a short document's share pays for no merge)
     noise_prior_weight: float = 4.0  # for the reported calibrated score (see ``calibrate``)
     max_full_cells: int = 4_000_000  # above this many DP cells, align in a band
     band_block: int = 16  # sentences per block of the coarse pass
@@ -224,8 +228,10 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "part_weight": (0.0, _INF),
     "skip_weight": (0.0, _INF), "length_weight": (0.0, _INF), "anchor_weight": (0.0, _INF),
     "anchor_baseline": (0.0, 1.0), "length_factor": (0.0, _INF), "skip_calibration": (0.0, _INF),
-    "leave_one_out_weight": (0.0, _INF), "length_cap": (0.0, _INF), "length_smoothing": (1e-9, _INF),
-    "refine_delta": (0.0, _INF), "refine_budget": (0.0, _INF), "noise_prior_weight": (0.0, _INF),
+    "leave_one_out_weight": (0.0, _INF), "whole_leave_one_out_weight": (0.0, _INF),
+    "length_cap": (0.0, _INF), "length_smoothing": (1e-9, _INF),
+    "refine_delta": (0.0, _INF), "refine_budget": (0.0, _INF), "refine_min_chars": (0, _INF),
+    "noise_prior_weight": (0.0, _INF),
     "crossing_gain": (0.0, _INF), "crossing_min_score": (-2.0, 2.0), "crossing_budget": (0.0, _INF),
     "border_weight": (0.0, _INF), "pair_ratio_weight": (0.0, _INF),
     "max_full_cells": (1, _INF), "band_block": (1, _INF), "band_margin": (1, _INF),
@@ -513,6 +519,7 @@ class _Problem:
         params[dp.P_ANCHOR_BASELINE] = config.anchor_baseline
         params[dp.P_LENGTH_FACTOR] = config.length_factor
         params[dp.P_LEAVE_ONE_OUT_WEIGHT] = config.leave_one_out_weight
+        params[dp.P_WHOLE_LEAVE_ONE_OUT_WEIGHT] = config.whole_leave_one_out_weight
         params[dp.P_BORDER_WEIGHT] = config.border_weight
         # only a document that fits in one bead can have a bead with nothing beside it
         whole_fits = self.n <= max_a and self.m <= max_b
@@ -1011,7 +1018,7 @@ def _refine_overrides(
     if len(found) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     # most plausible first, until the character budget is spent
-    budget = config.refine_budget * (src_lens.sum() + tgt_lens.sum())
+    budget = max(config.refine_budget * (src_lens.sum() + tgt_lens.sum()), config.refine_min_chars)
     src_windows: dict[tuple[int, int], int] = {}
     tgt_windows: dict[tuple[int, int], int] = {}
     texts: list[str] = []

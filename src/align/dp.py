@@ -52,7 +52,8 @@ P_LENGTH_FACTOR = 14
 P_LEAVE_ONE_OUT_WEIGHT = 15
 P_BORDER_WEIGHT = 16
 P_EDGE_LEVEL = 17
-N_PARAMS = 18
+P_WHOLE_LEAVE_ONE_OUT_WEIGHT = 18
+N_PARAMS = 19
 
 # The kernels below that run once per bead allocate nothing, so they are compiled without
 # numba's reference counting. With it, every call took and dropped a reference to each array
@@ -137,10 +138,15 @@ def _override_position(k, i, j, n, m, override_keys):  # pragma: no cover - jitt
 
 
 @_per_bead
+def _holds_whole_document(a, b, i, j, n, m):  # pragma: no cover - jitted
+    return i == a and i == n and j == b and j == m
+
+
+@_per_bead
 def local_fallback(a, b, i, j, n, m, chance, params):  # pragma: no cover - jitted
     """What stands in for the sentences beside a bead where it has none: the bead's chance
     level, or, for a bead holding the whole document, ``P_EDGE_LEVEL`` (if known)."""
-    if i == a and i == n and j == b and j == m and not np.isnan(params[P_EDGE_LEVEL]):
+    if _holds_whole_document(a, b, i, j, n, m) and not np.isnan(params[P_EDGE_LEVEL]):
         return params[P_EDGE_LEVEL]
     return chance
 
@@ -283,13 +289,17 @@ def bead_gain(
                 for c in range(j - b, j):
                     shared += overlap[r, c - sim_lo[r]]
             gain += params[P_ANCHOR_WEIGHT] * (min(2.0 * shared / mass, 1.0) - params[P_ANCHOR_BASELINE])
-    if have_local and params[P_LEAVE_ONE_OUT_WEIGHT] > 0.0 and (a == 1 or b == 1):
+    leave_one_out_weight = params[P_LEAVE_ONE_OUT_WEIGHT]
+    if _holds_whole_document(a, b, i, j, n, m):
+        # its length ratio is the document's own, so the length prior always favours it
+        leave_one_out_weight = max(leave_one_out_weight, params[P_WHOLE_LEAVE_ONE_OUT_WEIGHT])
+    if have_local and leave_one_out_weight > 0.0 and (a == 1 or b == 1):
         # a 1-n merge whose pair is more alike without its first or last part: that part is a
         # sentence the other side lacks, not a fragment of the translation (2-2 and larger:
         # no better on Text+Berg dev)
         best = _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index)
         if best > cos:
-            gain -= params[P_LEAVE_ONE_OUT_WEIGHT] * (best - cos)
+            gain -= leave_one_out_weight * (best - cos)
     if merged and params[P_PART_WEIGHT] > 0.0:
         # a part that matches the other side no better than chance (a sentence the other side
         # dropped) should not ride along in a merge just because skipping it costs something
