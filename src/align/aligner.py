@@ -38,15 +38,19 @@ Why these choices:
   difference. A translated fragment makes its pair more alike, a sentence the other side
   dropped does not. An option, off by default (3.0 when on; 2.0 with the .03 gap cost before
   session 14): then +.005 on Text+Berg dev and damaged news .982 → .990, but −.007 on the
-  test set and −.01 on WMT24 paragraphs, and the flags find such drops anyway.
+  test set and −.01 on WMT24 paragraphs, and the flags find such drops anyway. A bead holding
+  the whole document always has it (``whole_leave_one_out_weight``, 3): its length ratio is
+  the document's own, so the length prior always favours it, and a two-line document that
+  lost a line's translation became one 2-1 bead (``benchmarks/short_documents.py``).
 * **Merged beads scored from their parts first.** The vector of a block is the
   length-weighted sum of its sentences' vectors (mean pooling is additive), computed
   from the 1-1 similarities, so the first pass costs no extra encoder work.
 * **Two passes, re-embedding only plausible merges.** A forward and a backward DP give,
   for every merged bead, the best total of any path through it. Only merges within
   ``refine_delta`` of the optimum may stay; the most plausible have their blocks embedded
-  as real text, until ``refine_budget`` × the input is spent, and the rest keep their score
-  from the parts. The second pass chooses among those, every 1-1 and every skip. Summed
+  as real text, until ``refine_budget`` × the input is spent (at least ``refine_min_chars``:
+  a two-line document's share paid for no merge), and the rest keep their score from the
+  parts. The second pass chooses among those, every 1-1 and every skip. Summed
   vectors over-rate merges, real embeddings of the joined text do not. A merge the path
   keeps on its parts' score is embedded afterwards, so every reported score is of real text.
   Dropping the merges past the budget instead (the rule until session 9) made it bind:
