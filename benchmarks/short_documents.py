@@ -14,8 +14,8 @@ gold is known by construction:
 * ``3 lines, middle target dropped``: the German of the middle line is missing, so it is
   1-1, 1-0, 1-1;
 * ``2 lines, first target dropped`` / ``2 lines, second source dropped`` / ``3 lines, middle
-  source dropped`` (since session 29): one line without its translation on either side, so
-  the document's own length ratio says the opposite of the truth about the pair left.
+  source dropped`` (since session 29): one line without its translation on either side;
+  the document's own length ratio then favours the merge that takes the line in.
 
 A real case: short articles, product texts, abstracts, a headline and its lead. It tests
 what the margin of a bead does where a document has almost no sentences next to it.
