@@ -243,11 +243,14 @@ def test_a_line_dropped_from_a_three_line_document_stays_out_of_its_neighbours_p
 
 
 def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bead(pipeline, monkeypatch) -> None:
-    # FLORES: two lines, the German of the first dropped. A bead holding the whole document
-    # has the document's own length ratio, so the length prior always favours the 2-1; its
-    # real embedding is less like the German than the second line alone, which keeps the
-    # dropped line out. The same two English lines as one segment stay one 1-2 bead.
-    en, de = deen_document("flores200_devtest_deen.tsv", FLORES_TORONTO)
+    # FLORES: two lines on one subject (the 2010 election, a republic), the German of the first
+    # dropped. The 2-1 holding the whole document is alike enough to win, but its real
+    # embedding is less like the German than the second line alone, and a bead with nothing
+    # beside it always has that check, which keeps the dropped line out. The same two English
+    # lines as one segment stay one 1-2 bead.
+    en, de = deen_document(
+        "flores200_devtest_deen.tsv", "https://en.wikinews.org/wiki/Support_for_an_Australian_republic_slips"
+    )
     dropped = en[:2], [de[1]]
     assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
     joined = [f"{en[0]} {en[1]}"], de[:2]
@@ -257,6 +260,21 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
     for config in (AlignerConfig(whole_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0)):
         monkeypatch.setattr(pipeline, "aligner_config", config)
         assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+
+
+def test_a_line_added_to_a_one_line_document_stays_out(pipeline, monkeypatch) -> None:
+    # FLORES: "We will endeavour to cut carbon dioxide emissions …," Hu said. / its German and
+    # the German of the next line. One sentence a side leaves no second mutual pair to give
+    # the length ratio, and the totals' ratio is the 1-2 merge's own, whether the second line
+    # was joined or added; the ratio is then pulled toward 1:1 instead
+    en, de = deen_document(
+        "flores200_devtest_deen.tsv", "https://en.wikinews.org/wiki/China_promises_cut_in_carbon_dioxide_emissions"
+    )
+    added, joined = ([en[0]], de[:2]), ([f"{en[0]} {en[1]}"], de[:2])
+    assert _pairs(pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((), (1,))]
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(pair_ratio_weight=0.0))
+    assert _pairs(pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
 
 
 def test_two_lines_on_one_subject_stay_two_pairs_though_one_bead_could_hold_the_whole_document(pipeline) -> None:

@@ -39,9 +39,10 @@ Why these choices:
   dropped does not. An option, off by default (3.0 when on; 2.0 with the .03 gap cost before
   session 14): then +.005 on Text+Berg dev and damaged news .982 → .990, but −.007 on the
   test set and −.01 on WMT24 paragraphs, and the flags find such drops anyway. A bead holding
-  the whole document always has it (``whole_leave_one_out_weight``, 3): its length ratio is
-  the document's own, so the length prior always favours it, and a two-line document that
-  lost a line's translation became one 2-1 bead (``benchmarks/short_documents.py``).
+  the whole document always has it (``whole_leave_one_out_weight``, 3): it has nothing beside
+  it to compare with and its length ratio is mostly the document's own, and a two-line
+  document that lost a line's translation became one 2-1 bead
+  (``benchmarks/short_documents.py``).
 * **Merged beads scored from their parts first.** The vector of a block is the
   length-weighted sum of its sentences' vectors (mean pooling is additive), computed
   from the 1-1 similarities, so the first pass costs no extra encoder work.
@@ -83,7 +84,9 @@ Why these choices:
   The document's ratio is its two sides' totals', shrunk toward the ratio of its mutual
   best 1-1 pairs with the weight of 30 segments (``pair_ratio_weight``): in a three-line
   document whose middle line the translation dropped, the totals make the two true pairs
-  look a third too short, and the DP merged the dropped line into a neighbour's pair.
+  look a third too short, and the DP merged the dropped line into a neighbour's pair. With
+  one segment on a side there are no two mutual pairs, and the shrink goes toward 1:1: the
+  totals of one line against two are the 1-2 merge's own, joined or one line added.
   Bertalign's multiplicative factor log2(1 + short/long) is an option (``length_factor``):
   +.002 on dev and +.006 on damaged news, but −.009 on the test set, so it stays off.
 * **Gap cost from the document itself (off by default).** ``skip_calibration`` sets the
@@ -155,8 +158,9 @@ class AlignerConfig:
     length_factor: float = 0.0  # exponent of Bertalign's multiplicative length factor on a positive gain (0: off)
     skip_calibration: float = 0.0  # > 0: skip_penalty = this × the document's median best 1-1 gain (0: fixed)
     leave_one_out_weight: float = 0.0  # re-embedded 1-n merge: times how much more alike it is without an end part
-    # ... for a bead holding a whole (short) document at least this: the document's length ratio
-    # is the bead's own, so only leaving a part out tells a 2-1 from a line the other side dropped
+    # ... for a bead holding a whole (short) document at least this: nothing beside it to compare
+    # with, and the document's length ratio is mostly its own; leaving a part out tells a
+    # translator's 2-1 from a line the other side dropped
     whole_leave_one_out_weight: float = 3.0
     crossing_gain: float = 0.0  # join two neighbouring pairs where moving a border clause gains this (0: off; .02)
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
@@ -502,7 +506,7 @@ class _Problem:
         log_ratio_mean = _log_ratio(self.src_cum[dp.ROW_LENGTH, -1], self.tgt_cum[dp.ROW_LENGTH, -1])
         mutual = dp.mutual_best_pairs(self.sim, self.sim_lo, self.m)
         pairs_ratio = _pair_log_ratio(mutual, src_lens, tgt_lens)
-        if config.pair_ratio_weight and pairs_ratio is not None:
+        if config.pair_ratio_weight:
             weight, count = config.pair_ratio_weight, self.n + self.m
             log_ratio_mean = (count * log_ratio_mean + weight * pairs_ratio) / (count + weight)
         params = np.zeros(dp.N_PARAMS)
@@ -547,16 +551,18 @@ class _Problem:
         return dp.bead_gain(k, a, b, i, j, self.n, self.m, self.arrays, override_keys, override_cos, only, self.params)
 
 
-def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray) -> float | None:
-    """The log length ratio of the mutual best pairs (``dp.mutual_best_pairs``); None: under two.
+def _pair_log_ratio(mutual: np.ndarray, src_lens: np.ndarray, tgt_lens: np.ndarray) -> float:
+    """The log length ratio of the mutual best pairs (``dp.mutual_best_pairs``).
 
     Unlike the ratio of the two sides' totals, a sentence one side drops does not move it:
     in a three-line document with one line dropped, the totals' ratio makes the two true
     pairs look a third too short and the merge that swallows the dropped line look right.
-    With one sentence on a side its best is mutual by default, which says nothing.
+    Under two pairs it is 0 (1:1, no information): with one sentence on a side its best is
+    mutual by default, which says nothing, and the totals of a one-line-against-two document
+    are those of the merge, whether a line was joined or dropped.
     """
     if len(mutual) < 2:
-        return None
+        return 0.0
     return _log_ratio(src_lens[mutual[:, 0]].sum(), tgt_lens[mutual[:, 1]].sum())
 
 
