@@ -21,7 +21,11 @@ A real case: short articles, product texts, abstracts, a headline and its lead. 
 what the margin of a bead does where a document has almost no sentences next to it.
 FLORES is used by no other alignment benchmark here and tuned nothing before session 28.
 
-    python benchmarks/short_documents.py [--limit N] [--aligner NAME=VALUE ...]
+``--flags`` also runs the flags and counts, per form, the dropped lines named by an
+``omission`` (source) or ``addition`` (target) flag, and such flags on lines that have their
+translation.
+
+    python benchmarks/short_documents.py [--limit N] [--aligner NAME=VALUE ...] [--flags]
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from align.aligner import AlignerConfig, parse_option
 from align.evaluate import GoldBead, bootstrap, format_bootstrap, score
 from align.flags import FlagConfig
+from align.model import Flag
 from align.pipeline import Pipeline
 from damage import DEEN, read_documents
 
@@ -115,22 +121,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="articles read (default: all 281)")
     parser.add_argument("--aligner", action="append", default=[], metavar="NAME=VALUE", help="an aligner setting")
+    parser.add_argument("--flags", action="store_true", help="also count omission/addition flags")
     args = parser.parse_args()
     config = AlignerConfig().with_options(**dict(parse_option(option) for option in args.aligner))
     print(f"command: python benchmarks/short_documents.py {' '.join(sys.argv[1:])}\n")
-    # only the beads are scored, so no flags are computed
-    pipeline = Pipeline(aligner_config=config, flag_config=FlagConfig(enabled=frozenset()))
+    # without --flags only the beads are scored, so no flags are computed
+    flag_config = FlagConfig() if args.flags else FlagConfig(enabled=frozenset())
+    pipeline = Pipeline(aligner_config=config, flag_config=flag_config)
+    flag_rows = []
     print("| form | documents | gold beads | documents right | strict F1 | lax F1 | seconds |")
     print("|---|---|---|---|---|---|---|")
     all_gold, all_test = [], []
     for name, size, form in FORMS:
         start = time.perf_counter()
         gold, test = [], []
+        flagged = Counter()
         for src, tgt, beads in documents(size, form, args.limit):
             alignment = pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")
             gold.append(beads)
             test.append([(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads])
+            flagged.update(gap_flags(beads, alignment.flags))
         seconds = time.perf_counter() - start
+        flag_rows.append((name, flagged))
         right = documents_right(gold, test)
         s = score(gold, test)
         print(
@@ -144,7 +156,30 @@ def main() -> None:
     print(f"| **all** | {len(all_gold)} | {sum(len(g) for g in all_gold)} | {right} | **{s.strict_f1:.3f}** "
           f"| {s.lax_f1:.3f} | |")  # fmt: skip
     print("\n" + format_bootstrap(bootstrap(all_gold, all_test), s))
+    if args.flags:
+        print("\n| form | dropped lines named (omission / addition flag) | lines with a translation so flagged |")
+        print("|---|---|---|")
+        for name, flagged in flag_rows:
+            named = f"{flagged['named']}/{flagged['dropped']}" if flagged["dropped"] else "—"
+            print(f"| {name} | {named} | {flagged['wrong']}/{flagged['translated']} |")
     pipeline.close()
+
+
+def gap_flags(gold: list[GoldBead], flags: list[Flag]) -> Counter:
+    """Dropped lines (a gold bead with one empty side) and lines with a translation, and how
+    many of each carry an ``omission`` (source) or ``addition`` (target) flag."""
+    gaps = {(f.side, f.segment_id) for f in flags if f.type in ("omission", "addition")}
+    counts: Counter = Counter()
+    for src, tgt in gold:
+        lines = [("src", i) for i in src] + [("tgt", j) for j in tgt]
+        hit = sum(line in gaps for line in lines)
+        if src and tgt:
+            counts["translated"] += len(lines)
+            counts["wrong"] += hit
+        else:
+            counts["dropped"] += len(lines)
+            counts["named"] += hit
+    return counts
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ def test_a_line_dropped_at_either_edge_is_a_gap_not_an_uncovered_excerpt(pipelin
         "nothing dropped": (src, tgt, []),
         "last source line of a four-line document dropped": (src[:3], tgt[:4], [("addition", "tgt", 3)]),
         "first target line of a four-line document dropped": (src[:4], tgt[1:4], [("omission", "src", 0)]),
+        # one pair and no long run at either edge: no excerpt, so the line left over is a gap too
+        "second target line of a two-line document dropped": (src[:2], tgt[:1], [("omission", "src", 1)]),
+        "first source line of a two-line document dropped": (src[1:2], tgt[:2], [("addition", "tgt", 0)]),
     }
     for name, (s, t, expected) in cases.items():
         alignment = pipeline.align_segments(s, t, src_lang="en", tgt_lang="de")

@@ -54,7 +54,8 @@ UNRELATED_SIMILARITY = 0.12  # a pair scored below this (0 = chance) holds two u
 UNRELATED_WITH_EVIDENCE = 0.22  # ... and so does one below this whose names or numbers differ
 UNRELATED_SCORE = 0.97
 EDGE_RUN_MAX = 2  # an unaligned run at most this long before the first / after the last pair is a gap
-EDGE_MIN_PAIRS = 3  # ... in a document with at least this many pairs (the seed: an excerpt with 2)
+EDGE_MIN_PAIRS = 3  # ... in a document with at least this many pairs, or with no longer run (the seed
+# article, an English headline and lead above a whole German article, pairs 2 and leaves 22 out)
 EDGE_SCORE = 0.96  # its score (inside the covered range: 1.0)
 COPY_CONTAINMENT = 0.95  # an unaligned segment sharing its words with a neighbour both ways is a copy, not a gap
 
@@ -105,10 +106,9 @@ def _short_edge_runs(ctx: Context) -> set[tuple[str, int]]:
     a whole German article). A run of at most ``EDGE_RUN_MAX`` content segments at an edge,
     in a document that pairs at least ``EDGE_MIN_PAIRS`` beads, is no such excerpt but a
     dropped first or last sentence (a headline the translation lacks, a closing line the
-    translator added).
+    translator added); so is it in a shorter document where no edge run is longer (a line
+    dropped from a two-line document).
     """
-    if sum(b.is_pair for b in ctx.beads) < EDGE_MIN_PAIRS:
-        return set()
     runs: dict[str, list[list[int]]] = {"src": [[]], "tgt": [[]]}
     for bead in ctx.beads:
         if bead.is_pair:
@@ -121,6 +121,9 @@ def _short_edge_runs(ctx: Context) -> set[tuple[str, int]]:
         side, ids = ("src", bead.src_ids) if bead.src_ids else ("tgt", bead.tgt_ids)
         segments = ctx.doc.source.segments if side == "src" else ctx.doc.target.segments
         runs[side][-1].extend(i for i in ids if segments[i].is_content)
+    excerpt = any(len(run) > EDGE_RUN_MAX for found in runs.values() for run in found)
+    if excerpt and sum(b.is_pair for b in ctx.beads) < EDGE_MIN_PAIRS:
+        return set()
     out = set()
     for side, found in runs.items():
         for run in found:
