@@ -521,18 +521,15 @@ def run_damage(pipeline: Pipeline, limit: int | None, seeds: list[int], files: l
     )
     print(f"\nClean segments with any flag: {_rate(counts.wrong_any, counts.clean_segments)}; "
           f"flags by type: {dict(counts.wrong_by_type)}")  # fmt: skip
-    if show and counts.misses:
-        print("\nMissed damage:\n")
-        for line in counts.misses:
-            print(f"- {line}")
-    if show and counts.wrong:
-        print("\nWrong omission/addition/untranslated/duplicate/mt_attribution flags on clean segments:\n")
-        for line in counts.wrong:
-            print(f"- {line}")
-    if show and counts.wrong_reshaped:
-        print("\nOmission/addition flags on lines only split or merged (still translated):\n")
-        for line in counts.wrong_reshaped:
-            print(f"- {line}")
+    listings = (
+        ("Missed damage", counts.misses),
+        ("Wrong omission/addition/untranslated/duplicate/mt_attribution flags on clean segments", counts.wrong),
+        ("Omission/addition flags on lines only split or merged (still translated)", counts.wrong_reshaped),
+    )
+    for title, lines in listings if show else ():
+        if lines:
+            print(f"\n{title}:\n")
+            print("\n".join(f"- {line}" for line in lines))
 
 
 # ---------------------------------------------------------------- partial gaps in real news

@@ -143,6 +143,16 @@ def _holds_whole_document(a, b, i, j, n, m):  # pragma: no cover - jitted
 
 
 @_per_bead
+def _leave_one_out_weight(a, b, i, j, n, m, params):  # pragma: no cover - jitted
+    """The leave-one-out check's weight: the option's, and for a bead holding the whole document
+    at least ``P_WHOLE_LEAVE_ONE_OUT_WEIGHT`` (nothing beside it to compare with, and its length
+    ratio mostly the document's own)."""
+    if _holds_whole_document(a, b, i, j, n, m):
+        return max(params[P_LEAVE_ONE_OUT_WEIGHT], params[P_WHOLE_LEAVE_ONE_OUT_WEIGHT])
+    return params[P_LEAVE_ONE_OUT_WEIGHT]
+
+
+@_per_bead
 def local_fallback(a, b, i, j, n, m, chance, params):  # pragma: no cover - jitted
     """What stands in for the sentences beside a bead where it has none: the bead's chance
     level, or, for a bead holding the whole document, ``P_EDGE_LEVEL`` (if known)."""
@@ -289,17 +299,14 @@ def bead_gain(
                 for c in range(j - b, j):
                     shared += overlap[r, c - sim_lo[r]]
             gain += params[P_ANCHOR_WEIGHT] * (min(2.0 * shared / mass, 1.0) - params[P_ANCHOR_BASELINE])
-    leave_one_out_weight = params[P_LEAVE_ONE_OUT_WEIGHT]
-    if _holds_whole_document(a, b, i, j, n, m):
-        # its length ratio is the document's own, so the length prior always favours it
-        leave_one_out_weight = max(leave_one_out_weight, params[P_WHOLE_LEAVE_ONE_OUT_WEIGHT])
-    if have_local and leave_one_out_weight > 0.0 and (a == 1 or b == 1):
+    if have_local and (a == 1 or b == 1):
         # a 1-n merge whose pair is more alike without its first or last part: that part is a
         # sentence the other side lacks, not a fragment of the translation (2-2 and larger:
         # no better on Text+Berg dev)
-        best = _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index)
-        if best > cos:
-            gain -= leave_one_out_weight * (best - cos)
+        weight = _leave_one_out_weight(a, b, i, j, n, m, params)
+        if weight > 0.0:
+            best = _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index)
+            gain -= weight * max(best - cos, 0.0)
     if merged and params[P_PART_WEIGHT] > 0.0:
         # a part that matches the other side no better than chance (a sentence the other side
         # dropped) should not ride along in a merge just because skipping it costs something
