@@ -1,12 +1,12 @@
-"""Short documents: two or three lines a side, where the aligner has little context.
+"""Short documents: two to four lines a side, where the aligner has little context.
 
 FLORES-200 devtest (``deen/flores200_devtest_deen.tsv``, English → German) holds 281
 Wikinews, Wikivoyage and Wikibooks articles of one to six sentences each, translated line by
-line. Each article is cut into consecutive windows of two or three lines (a window never
-spans two articles), and each window becomes one short document in several forms whose
-gold is known by construction:
+line. Each article is cut into consecutive windows of two, three or four lines (a window
+never spans two articles), and each window becomes one short document in several forms
+whose gold is known by construction:
 
-* ``2 lines`` / ``3 lines``: as translated, every line a 1-1 bead;
+* ``2 lines`` / ``3 lines`` / ``4 lines``: as translated, every line a 1-1 bead;
 * ``2 lines, source joined`` / ``target joined``: one side's two lines are one segment, so
   the whole document is one 1-2 / 2-1 bead;
 * ``3 lines, borders crossing``: English [e1, e2 e3], German [d1 d2, d3], so the whole
@@ -15,7 +15,12 @@ gold is known by construction:
   1-1, 1-0, 1-1;
 * ``2 lines, first target dropped`` / ``2 lines, second source dropped`` / ``3 lines, middle
   source dropped`` (since session 29): one line without its translation on either side;
-  the document's own length ratio then favours the merge that takes the line in.
+  the document's own length ratio then favours the merge that takes the line in;
+* since session 30, the counterweight to the dropped lines: two lines one side joined inside
+  a longer document (``3 lines, first two sources joined`` / ``last two targets joined``,
+  ``4 lines, middle targets joined`` / ``middle sources joined``: a translator's 2-1 that
+  must not be taken apart), and four-line documents with a line dropped (``4 lines, second
+  target dropped`` / ``third source dropped``).
 
 A real case: short articles, product texts, abstracts, a headline and its lead. It tests
 what the margin of a bead does where a document has almost no sentences next to it.
@@ -52,12 +57,41 @@ def as_translated(lines: Lines) -> ShortDoc:
     return [en for en, _ in lines], [de for _, de in lines], [((k,), (k,)) for k in range(len(lines))]
 
 
-def source_joined(lines: Lines) -> ShortDoc:
-    return [" ".join(en for en, _ in lines)], [de for _, de in lines], [((0,), tuple(range(len(lines))))]
+def target_dropped(k: int) -> Callable[[Lines], ShortDoc]:
+    """German line k missing: English line k is a 1-0 bead, every other line a 1-1."""
+
+    def form(lines: Lines) -> ShortDoc:
+        kept = [p for p in range(len(lines)) if p != k]
+        gold = [((p,), (kept.index(p),) if p != k else ()) for p in range(len(lines))]
+        return [en for en, _ in lines], [lines[p][1] for p in kept], gold
+
+    return form
 
 
-def target_joined(lines: Lines) -> ShortDoc:
-    return [en for en, _ in lines], [" ".join(de for _, de in lines)], [(tuple(range(len(lines))), (0,))]
+def target_joined(start: int, stop: int | None = None) -> Callable[[Lines], ShortDoc]:
+    """German lines start..stop-1 (to the end: the whole document) as one segment, a 1-n bead."""
+
+    def form(lines: Lines) -> ShortDoc:
+        end = len(lines) if stop is None else stop
+        german = [de for _, de in lines]
+        target = [*german[:start], " ".join(german[start:end]), *german[end:]]
+        to_target = [min(p, start) if p < end else p - (end - start - 1) for p in range(len(lines))]
+        gold = [((p,), (to_target[p],)) for p in range(start)]
+        gold.append((tuple(range(start, end)), (start,)))
+        gold += [((p,), (to_target[p],)) for p in range(end, len(lines))]
+        return [en for en, _ in lines], target, gold
+
+    return form
+
+
+def mirrored(form: Callable[[Lines], ShortDoc]) -> Callable[[Lines], ShortDoc]:
+    """The same form with the sides' roles swapped: an English line dropped or joined."""
+
+    def swapped(lines: Lines) -> ShortDoc:
+        german, english, gold = form([(de, en) for en, de in lines])
+        return english, german, [(tgt, src) for src, tgt in gold]
+
+    return swapped
 
 
 def borders_crossing(lines: Lines) -> ShortDoc:
@@ -65,36 +99,24 @@ def borders_crossing(lines: Lines) -> ShortDoc:
     return [e1, f"{e2} {e3}"], [f"{d1} {d2}", d3], [((0, 1), (0, 1))]
 
 
-def middle_target_dropped(lines: Lines) -> ShortDoc:
-    (e1, d1), (e2, _), (e3, d3) = lines
-    return [e1, e2, e3], [d1, d3], [((0,), (0,)), ((1,), ()), ((2,), (1,))]
-
-
-def first_target_dropped(lines: Lines) -> ShortDoc:
-    (e1, _), (e2, d2) = lines
-    return [e1, e2], [d2], [((0,), ()), ((1,), (0,))]
-
-
-def second_source_dropped(lines: Lines) -> ShortDoc:
-    (e1, d1), (_, d2) = lines
-    return [e1], [d1, d2], [((0,), (0,)), ((), (1,))]
-
-
-def middle_source_dropped(lines: Lines) -> ShortDoc:
-    (e1, d1), (_, d2), (e3, d3) = lines
-    return [e1, e3], [d1, d2, d3], [((0,), (0,)), ((), (1,)), ((1,), (2,))]
-
-
 FORMS: tuple[tuple[str, int, Callable[[Lines], ShortDoc]], ...] = (
     ("2 lines", 2, as_translated),
-    ("2 lines, source joined", 2, source_joined),
-    ("2 lines, target joined", 2, target_joined),
+    ("2 lines, source joined", 2, mirrored(target_joined(0))),
+    ("2 lines, target joined", 2, target_joined(0)),
     ("3 lines", 3, as_translated),
     ("3 lines, borders crossing", 3, borders_crossing),
-    ("3 lines, middle target dropped", 3, middle_target_dropped),
-    ("2 lines, first target dropped", 2, first_target_dropped),
-    ("2 lines, second source dropped", 2, second_source_dropped),
-    ("3 lines, middle source dropped", 3, middle_source_dropped),
+    ("3 lines, middle target dropped", 3, target_dropped(1)),
+    ("2 lines, first target dropped", 2, target_dropped(0)),
+    ("2 lines, second source dropped", 2, mirrored(target_dropped(1))),
+    ("3 lines, middle source dropped", 3, mirrored(target_dropped(1))),
+    # since session 30: lines joined inside a longer document, and four-line documents
+    ("3 lines, first two sources joined", 3, mirrored(target_joined(0, 2))),
+    ("3 lines, last two targets joined", 3, target_joined(1, 3)),
+    ("4 lines", 4, as_translated),
+    ("4 lines, second target dropped", 4, target_dropped(1)),
+    ("4 lines, third source dropped", 4, mirrored(target_dropped(2))),
+    ("4 lines, middle targets joined", 4, target_joined(1, 3)),
+    ("4 lines, middle sources joined", 4, mirrored(target_joined(1, 3))),
 )
 
 
