@@ -10,7 +10,7 @@ judged on all of them (DEVELOPERS.md → tuning discipline):
   ``deen_alignment.py`` (dropped sentences that must stay out; see ``damage.py``),
 * **paragraphs**: WMT24 paragraphs, both references (the translators' own merges; a
   sentence left out is almost always a fragment that must be paired; see ``paragraphs.py``),
-* **short**: FLORES articles cut into two- and three-line documents (``short_documents.py``:
+* **short**: FLORES articles cut into two- to four-line documents (``short_documents.py``:
   a document's own chance level and length ratio come from a few sentences).
 
 Each cell gives strict F1 and its change from the first row, with the 95% interval of
@@ -82,7 +82,14 @@ ABLATIONS: dict[str, dict] = {
     "− re-embedding at least 500 characters a document (a short document's share pays for no merge)": {
         "refine_min_chars": 0
     },
-    "− leave-one-out check on a bead holding the whole document (weight 3)": {"whole_leave_one_out_weight": 0.0},
+    "− leave-one-out check in short documents (weight 3: every 1-n merge in at most 8 segments, a bead holding the "
+    "whole document)": {"short_leave_one_out_weight": 0.0},
+    "leave-one-out check in short documents only on a bead holding the whole document (session 29)": {
+        "short_document_segments": 0
+    },
+    "− length check of the leave-one-out check (a smaller bead counts whatever its length ratio)": {
+        "leave_one_out_length_check": False
+    },
     # 14× the input in encoder work: on the two large sets that is hours, so dev only
     FULL_WINDOWS: {"refine_budget": 100.0, "refine_delta": 100.0},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -257,9 +258,36 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
     assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
     # without the check, or without the budget floor (this short document's share of the
     # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
-    for config in (AlignerConfig(whole_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0)):
+    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0)):
         monkeypatch.setattr(pipeline, "aligner_config", config)
         assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+
+
+def test_a_short_news_item_whose_headline_lost_its_translation(pipeline, monkeypatch) -> None:
+    # WMT20 abcnews.364001, four lines: "Pit bull dies of snake bites while protecting Florida
+    # boys", then three lines about Zeus the dog. With the headline's German missing, four lines
+    # give no chance level or length ratio to keep the headline out of the lead's pair; only
+    # leaving it out of the merge's real embedding shows it has no counterpart. The same German
+    # headline joined to the lead's German is a translator's 2-1 and stays one bead.
+    en, de = deen_document("wmt20_newstest2020_ende.tsv", "abcnews.364001")
+    dropped = en, de[1:]
+    joined = en, [f"{de[0]} {de[1]}", *de[2:]]
+    headline_out = [((0,), ()), ((1,), (0,)), ((2,), (1,)), ((3,), (2,))]
+    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == headline_out
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
+    # the check only on a bead holding the whole document (session 29): the headline rides along
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(short_document_segments=0))
+    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
+
+
+def test_two_lines_a_translator_joined_in_a_short_document_stay_one_bead(pipeline) -> None:
+    # FLORES, Winter driving: three English lines, the German of the last two as one segment.
+    # The joined pair is a little less alike than the icy-roads line alone, which is what the
+    # leave-one-out check of a short document looks for; but the English line alone is far too
+    # short for that German, and a line the translation lacked would not mend the length ratio.
+    en, de = deen_document("flores200_devtest_deen.tsv", "https://en.wikivoyage.org/wiki/Winter_driving")
+    joined = en[:3], [de[0], f"{de[1]} {de[2]}"]
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
 
 
 def test_a_line_added_to_a_one_line_document_stays_out(pipeline, monkeypatch) -> None:
@@ -448,13 +476,19 @@ def test_every_kernel_setting_and_row_has_its_own_place() -> None:
     src, tgt = _random_side(rng, 6), _random_side(rng, 7)
     config = AlignerConfig(
         anchor_weight=0.1, length_factor=1.0, skip_weight=0.2, leave_one_out_weight=2.0, border_weight=0.1,
-        pair_threshold=0.03, gap_extend_penalty=0.004,
+        pair_threshold=0.03, gap_extend_penalty=0.004, short_document_segments=13,
     )  # fmt: skip
     texts = [f"Satz {i} am 7. Juli" for i in range(7)]
     problem = _Problem(
         src, tgt, np.full(6, 40.0), np.full(7, 45.0), *_full_band(6, 7), config, None, None, 0.5, texts[:6], texts,
     )  # fmt: skip
     assert problem.params.shape == (dp.N_PARAMS,) and np.all(problem.params != 0.0)
+    # 13 segments: at most short_document_segments=13, so a short document; at 12 not
+    longer = _Problem(
+        src, tgt, np.full(6, 40.0), np.full(7, 45.0), *_full_band(6, 7), replace(config, short_document_segments=12),
+        None, None, 0.5, texts[:6], texts,
+    )  # fmt: skip
+    assert problem.params[dp.P_SHORT_DOCUMENT] == 1.0 and longer.params[dp.P_SHORT_DOCUMENT] == 0.0
     assert problem.params[dp.P_GAP_EXTEND_PENALTY] == 0.004 and problem.params[dp.P_THRESHOLD] == 0.03
 
 

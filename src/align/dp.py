@@ -52,8 +52,10 @@ P_LENGTH_FACTOR = 14
 P_LEAVE_ONE_OUT_WEIGHT = 15
 P_BORDER_WEIGHT = 16
 P_EDGE_LEVEL = 17
-P_WHOLE_LEAVE_ONE_OUT_WEIGHT = 18
-N_PARAMS = 19
+P_SHORT_LEAVE_ONE_OUT_WEIGHT = 18
+P_SHORT_DOCUMENT = 19  # 1.0 for a document of at most ``short_document_segments`` segments
+P_LEAVE_ONE_OUT_LENGTH_CHECK = 20
+N_PARAMS = 21
 
 # The kernels below that run once per bead allocate nothing, so they are compiled without
 # numba's reference counting. With it, every call took and dropped a reference to each array
@@ -144,11 +146,12 @@ def _holds_whole_document(a, b, i, j, n, m):  # pragma: no cover - jitted
 
 @_per_bead
 def _leave_one_out_weight(a, b, i, j, n, m, params):  # pragma: no cover - jitted
-    """The leave-one-out check's weight: the option's, and for a bead holding the whole document
-    at least ``P_WHOLE_LEAVE_ONE_OUT_WEIGHT`` (nothing beside it to compare with, and its length
-    ratio mostly the document's own)."""
-    if _holds_whole_document(a, b, i, j, n, m):
-        return max(params[P_LEAVE_ONE_OUT_WEIGHT], params[P_WHOLE_LEAVE_ONE_OUT_WEIGHT])
+    """The leave-one-out check's weight: the option's, and at least ``P_SHORT_LEAVE_ONE_OUT_WEIGHT``
+    in a short document and for a bead holding the whole document: a few lines give no chance
+    level or length ratio to go by, so only the merge's real embedding tells a translator's 2-1
+    from a line the other side dropped."""
+    if params[P_SHORT_DOCUMENT] > 0.0 or _holds_whole_document(a, b, i, j, n, m):
+        return max(params[P_LEAVE_ONE_OUT_WEIGHT], params[P_SHORT_LEAVE_ONE_OUT_WEIGHT])
     return params[P_LEAVE_ONE_OUT_WEIGHT]
 
 
@@ -168,13 +171,30 @@ def chance_level(a, b, i, j, src_cum, tgt_cum):  # pragma: no cover - jitted
 
 
 @_per_bead
-def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index):  # pragma: no cover
+def _length_deviation(a, b, i, j, src_cum, tgt_cum, params):  # pragma: no cover - jitted
+    """Log length ratio of the bead of shape (a, b) ending at DP cell (i, j), less the document's."""
+    src_len = _span(src_cum, ROW_LENGTH, i - a, i)
+    tgt_len = _span(tgt_cum, ROW_LENGTH, j - b, j)
+    smoothing = params[P_LENGTH_SMOOTHING]
+    return np.log((tgt_len + smoothing) / (src_len + smoothing)) - params[P_LOG_RATIO_MEAN]
+
+
+@_per_bead
+def _end_part_left_out(
+    a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params
+):  # pragma: no cover - jitted
     """Best real cosine of a merged bead without the first or last part of one side.
 
     -inf where no such bead is known: without one part a 2-1 is a 1-1 (its cosine is in
     ``sim``); a 3-1 or a 2-2 is a smaller merge, known only if it was re-embedded too.
+    With ``P_LEAVE_ONE_OUT_LENGTH_CHECK``, a smaller bead counts only where its length ratio is
+    closer to the document's than the merge's: a line the other side lacks also spoils the
+    merge's length ratio, a translator's joined line mends it. A bead holding the whole
+    document is exempt, since the document's ratio is its own.
     """
     best = -np.inf
+    deviation = abs(_length_deviation(a, b, i, j, src_cum, tgt_cum, params))
+    length_check = params[P_LEAVE_ONE_OUT_LENGTH_CHECK] > 0.0 and not _holds_whole_document(a, b, i, j, n, m)
     for side in range(2):
         if (a if side == 0 else b) < 2:
             continue
@@ -186,6 +206,8 @@ def _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_co
             else:
                 rb = b - 1
                 rj = j if drop_first else j - 1
+            if length_check and abs(_length_deviation(ra, rb, ri, rj, src_cum, tgt_cum, params)) >= deviation:
+                continue
             if ra == 1 and rb == 1:
                 value = sim[ri - 1, rj - 1 - sim_lo[ri - 1]]
             else:
@@ -275,10 +297,7 @@ def bead_gain(
         local = _local_margin(a, b, i, j, n, m, sim, sim_lo, src_w, tgt_w, src_norm, tgt_norm, fallback)
     threshold = params[P_THRESHOLD]
     margin_weight = params[P_MARGIN_WEIGHT]
-    smoothing = params[P_LENGTH_SMOOTHING]
-    src_len = _span(src_cum, ROW_LENGTH, i - a, i)
-    tgt_len = _span(tgt_cum, ROW_LENGTH, j - b, j)
-    deviation = np.log((tgt_len + smoothing) / (src_len + smoothing)) - params[P_LOG_RATIO_MEAN]
+    deviation = _length_deviation(a, b, i, j, src_cum, tgt_cum, params)
     gain = cos - margin_weight * margin - threshold
     if params[P_LOCAL_MARGIN_WEIGHT] > 0.0:
         gain -= params[P_LOCAL_MARGIN_WEIGHT] * (local - margin)
@@ -305,7 +324,9 @@ def bead_gain(
         # no better on Text+Berg dev)
         weight = _leave_one_out_weight(a, b, i, j, n, m, params)
         if weight > 0.0:
-            best = _end_part_left_out(a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index)
+            best = _end_part_left_out(
+                a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params
+            )
             gain -= weight * max(best - cos, 0.0)
     if merged and params[P_PART_WEIGHT] > 0.0:
         # a part that matches the other side no better than chance (a sentence the other side
