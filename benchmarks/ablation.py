@@ -252,7 +252,8 @@ def main() -> None:
                 cells.append(cell(run, defaults.get(set_name)))
                 defaults.setdefault(set_name, run)
                 extra, chars, seconds = extra + run.extra_chars, chars + run.input_chars, seconds + run.align_seconds
-            print(f"| {name} | " + " | ".join(cells) + f" | {extra / chars:.2f} | {seconds:.0f} |", flush=True)
+            work = f"{extra / chars:.2f}" if chars else "—"  # no set run: the full-window row without dev
+            print(f"| {name} | " + " | ".join(cells) + f" | {work} | {seconds:.0f} |", flush=True)
         pipeline.close()
     print("\n(Δ: against the first row; the interval comes from a paired bootstrap, 1000 resamples of the")
     print("stretches between borders that gold and both outputs share. Extra encoder chars: windows the aligner")
