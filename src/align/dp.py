@@ -181,19 +181,18 @@ def _length_deviation(a, b, i, j, src_cum, tgt_cum, params):  # pragma: no cover
 
 @_per_bead
 def _end_part_left_out(
-    a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params
+    a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params, deviation
 ):  # pragma: no cover - jitted
     """Best real cosine of a merged bead without the first or last part of one side.
 
     -inf where no such bead is known: without one part a 2-1 is a 1-1 (its cosine is in
     ``sim``); a 3-1 or a 2-2 is a smaller merge, known only if it was re-embedded too.
     With ``P_LEAVE_ONE_OUT_LENGTH_CHECK``, a smaller bead counts only where its length ratio is
-    closer to the document's than the merge's: a line the other side lacks also spoils the
-    merge's length ratio, a translator's joined line mends it. A bead holding the whole
-    document is exempt, since the document's ratio is its own.
+    closer to the document's than the merge's (``deviation``, from ``_length_deviation``): a line
+    the other side lacks also spoils the merge's length ratio, a translator's joined line mends
+    it. A bead holding the whole document is exempt, since the document's ratio is its own.
     """
     best = -np.inf
-    deviation = abs(_length_deviation(a, b, i, j, src_cum, tgt_cum, params))
     length_check = params[P_LEAVE_ONE_OUT_LENGTH_CHECK] > 0.0 and not _holds_whole_document(a, b, i, j, n, m)
     for side in range(2):
         if (a if side == 0 else b) < 2:
@@ -206,7 +205,7 @@ def _end_part_left_out(
             else:
                 rb = b - 1
                 rj = j if drop_first else j - 1
-            if length_check and abs(_length_deviation(ra, rb, ri, rj, src_cum, tgt_cum, params)) >= deviation:
+            if length_check and abs(_length_deviation(ra, rb, ri, rj, src_cum, tgt_cum, params)) >= abs(deviation):
                 continue
             if ra == 1 and rb == 1:
                 value = sim[ri - 1, rj - 1 - sim_lo[ri - 1]]
@@ -325,8 +324,9 @@ def bead_gain(
         weight = _leave_one_out_weight(a, b, i, j, n, m, params)
         if weight > 0.0:
             best = _end_part_left_out(
-                a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params
-            )
+                a, b, i, j, n, m, sim, sim_lo, override_keys, override_cos, shape_index, src_cum, tgt_cum, params,
+                deviation,
+            )  # fmt: skip
             gain -= weight * max(best - cos, 0.0)
     if merged and params[P_PART_WEIGHT] > 0.0:
         # a part that matches the other side no better than chance (a sentence the other side
