@@ -75,10 +75,9 @@ def target_joined(start: int, stop: int | None = None) -> Callable[[Lines], Shor
         end = len(lines) if stop is None else stop
         german = [de for _, de in lines]
         target = [*german[:start], " ".join(german[start:end]), *german[end:]]
-        to_target = [min(p, start) if p < end else p - (end - start - 1) for p in range(len(lines))]
-        gold = [((p,), (to_target[p],)) for p in range(start)]
-        gold.append((tuple(range(start, end)), (start,)))
-        gold += [((p,), (to_target[p],)) for p in range(end, len(lines))]
+        shift = end - start - 1  # German lines after the joined one move up by this many
+        gold = [((p,), (p,)) for p in range(start)] + [(tuple(range(start, end)), (start,))]
+        gold += [((p,), (p - shift,)) for p in range(end, len(lines))]
         return [en for en, _ in lines], target, gold
 
     return form
