@@ -117,50 +117,68 @@ def random_rows(count: int, seed: int) -> list[tuple[str, dict]]:
     return rows
 
 
+Scorer = Callable[[list[GoldBead]], list[GoldBead]]  # the output beads a set scores
+
+
+def every_bead(beads: list[GoldBead]) -> list[GoldBead]:
+    return beads
+
+
 @dataclass
 class TuningDoc:
     """One document of a tuning set: how to align it, its gold, and which beads count."""
 
     gold: list[GoldBead]
     align: Callable[[Pipeline], Alignment]
-    scored: Callable[[list[GoldBead]], list[GoldBead]] = lambda beads: beads
+    src: list[str]  # the segments, one per line of a presegmented file (for other aligners)
+    tgt: list[str]
+    scored: Scorer = every_bead
 
 
-def _dev() -> Iterator[TuningDoc]:
-    for base in textberg_documents("dev"):
+def textberg_docs(split: str) -> Iterator[TuningDoc]:
+    """The Text+Berg documents of one split (German–French, one segment per line)."""
+    for base in textberg_documents(split):
 
         def align(pipeline: Pipeline, base: Path = base) -> Alignment:
             options = {"src_lang": "de", "tgt_lang": "fr", "presegmented_input": True}
             return pipeline.align_document(pipeline.load(base.with_suffix(".de"), base.with_suffix(".fr"), **options))
 
-        yield TuningDoc(read_bead_file(base.with_suffix(".defr")), align)
+        lines = [base.with_suffix(suffix).read_text(encoding="utf-8").splitlines() for suffix in (".de", ".fr")]
+        yield TuningDoc(read_bead_file(base.with_suffix(".defr")), align, *lines)
 
 
-def _segments(doc_id: str, src: list[str], tgt: list[str]) -> Callable[[Pipeline], Alignment]:
-    return lambda pipeline: pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de", doc_id=doc_id)
+def _segments(
+    doc_id: str, src: list[str], tgt: list[str], gold: list[GoldBead], scored: Scorer = every_bead
+) -> TuningDoc:
+    """An English–German document of pre-split segments."""
+
+    def align(pipeline: Pipeline) -> Alignment:
+        return pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de", doc_id=doc_id)
+
+    return TuningDoc(gold, align, src, tgt, scored)
 
 
 def _news() -> Iterator[TuningDoc]:
     for name in NEWS_FILES:
         for doc in damaged_documents(DEEN / name, seed=0):
-            yield TuningDoc(doc.gold, _segments(doc.doc_id, doc.src_segments, doc.tgt_segments))
+            yield _segments(doc.doc_id, doc.src_segments, doc.tgt_segments, doc.gold)
 
 
 def _paragraphs() -> Iterator[TuningDoc]:
     for name in PARAGRAPH_FILES:
         for doc in read_paragraph_documents(DEEN / name):
             scored = lambda beads, doc=doc: judge(doc, beads).scored  # noqa: E731 (binds this doc)
-            yield TuningDoc(doc.gold, _segments(doc.doc_id, doc.src_segments, doc.tgt_segments), scored)
+            yield _segments(doc.doc_id, doc.src_segments, doc.tgt_segments, doc.gold, scored)
 
 
 def _short() -> Iterator[TuningDoc]:
     for name, size, form in FORMS:
         for number, (src, tgt, gold) in enumerate(documents(size, form)):
-            yield TuningDoc(gold, _segments(f"{name} {number}", src, tgt))
+            yield _segments(f"{name} {number}", src, tgt, gold)
 
 
 LOADERS: dict[str, Callable[[], Iterator[TuningDoc]]] = {
-    "dev": _dev,
+    "dev": lambda: textberg_docs("dev"),
     "news": _news,
     "paragraphs": _paragraphs,
     "short": _short,
