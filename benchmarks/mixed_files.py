@@ -13,7 +13,8 @@ whole article), built from real documents where the truth is known by constructi
 ``align.read.split_languages`` is right when it names both languages and puts exactly the
 lines of each block on its side. Prints the share right per kind and the seconds spent,
 times the split of one large mixed file (WMT20 en→de eight times over, English above German:
-22,688 lines, 4.7 MB), and times ``align run`` on the seed article (three processes; the first
+22,688 lines, 4.7 MB), and times ``align run`` on the seed article and on one news headline
+given as two one-line files, whose languages are read closely (three processes each; the first
 fills the embedding cache, the figure is the median).
 
     python benchmarks/mixed_files.py
@@ -83,8 +84,16 @@ def main() -> None:
     print(f"| all | {sum(right.values())}/{sum(total.values())} | {sum(right.values()) / sum(total.values()):.3f} |")
     print(f"\n{seconds:.1f} s (Lingua's models loaded once)\n")
     print("\n".join(failed) or "no wrong split")
-    print(f"\n`align run` on the seed article: {seed_seconds():.1f} s a process (median of 3)")
-    beads = [bead for _, doc in read_documents(DEEN / NEWS_FILES[0]) for bead in doc] * 8
+    print(f"\n`align run` on the seed article: {start_up_seconds(SEED):.1f} s a process (median of 3)")
+    documents = read_documents(DEEN / NEWS_FILES[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        (english, german), *_ = documents[0][1]  # the first document's headline
+        headline = [Path(tmp, "headline.en"), Path(tmp, "headline.de")]
+        for path, lines in zip(headline, (english, german), strict=True):
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        seconds = start_up_seconds(*headline)
+    print(f"`align run` on a headline as two one-line files: {seconds:.1f} s a process (median of 3)")
+    beads = [bead for _, doc in documents for bead in doc] * 8
     large = "\n".join([b[0][0] for b in beads] + [b[1][0] for b in beads])
     start = time.perf_counter()
     src, src_lines, tgt, tgt_lines = split_languages(large)
@@ -95,12 +104,12 @@ def main() -> None:
     )
 
 
-def seed_seconds() -> float:
+def start_up_seconds(*inputs: Path) -> float:
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(3):
             start = time.perf_counter()
-            cmd = [ALIGN, "run", str(SEED), "-o", f"{tmp}/out{run}", "-q", "--cache-dir", f"{tmp}/cache"]
+            cmd = [ALIGN, "run", *map(str, inputs), "-o", f"{tmp}/out{run}", "-q", "--cache-dir", f"{tmp}/cache"]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             times.append(time.perf_counter() - start)
     return statistics.median(times)
