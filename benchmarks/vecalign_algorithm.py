@@ -5,18 +5,19 @@ time and space"; the defaults of its code), reimplemented for ``baselines.py``:
    ending at each segment, on both sides (its code reads as many overlaps as the largest bead).
 2. **Cost of a bead** of a source and b target segments: 2·a·b·(1 − cos) / (c_x + c_y), where
    c is a window's chance cost, 1 − its mean cosine with 100 windows drawn at random from the
-   other side (as many of each size). A sentence like everything pays less for being like its
-   partner; a merge pays for every segment it holds, so it wins only where the parts are poor.
+   other side (as many of each size): a window like everything pays less for being like its
+   partner, and a bead's cost counts each of its a·b segment pairs.
 3. **A skipped segment** costs the 20th percentile of the 1-1 costs of random pairs of the
    document (its "deletion knob"): the gap cost follows the document's own costs.
 4. **Coarse to fine**: while the document is larger than 300 × 300 segments, neighbouring
    vectors are summed in pairs (less their mean, normalised); a full 1-1 DP runs at the
    coarsest level; each finer level searches only within ceil(max_size / 2) + 5 cells of the
    coarser path (measured across it), and the finest searches every bead with a + b ≤ max_size.
-   Time and memory grow linearly with the document.
+   In its code time and memory grow linearly with the document; this one keeps full-size
+   arrays, which the tuning documents (at most 468 × 554 segments) afford.
 
-Costs are minimised; the chance costs and the knob come from a seeded generator (its code seeds
-numpy with 42), so a run is repeatable but draws other samples than the original.
+Costs are minimised. The random draws come from numpy's legacy generator seeded with 42 for each
+document, in the order of its code, so ``vecalign_check.py`` finds the same beads as that code.
 """
 
 from __future__ import annotations
