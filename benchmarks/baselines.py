@@ -1,11 +1,12 @@
-"""Bertalign's and Vecalign's algorithms with the bundled model, against ours, on the four tuning sets.
+"""Bertalign's, Vecalign's and Gale & Church's algorithms against ours, on the four tuning sets.
 
 The issue's author ran both codes with the bundled model on Text+Berg test: Bertalign's .909
 strict / .989 lax in 463 s, Vecalign's .869 in 1,943 s. ``bertalign_algorithm.py`` and
 ``vecalign_algorithm.py`` reimplement the two algorithms so that they can be compared with ours
 on the sets the aligner is tuned on, which those figures do not cover. (Vecalign's
 reimplementation gives the same beads as its own code, through the ``sentalign`` package, on
-all four sets; Bertalign's gives the author's figure on test.)
+all four sets; Bertalign's gives the author's figure on test.) ``galechurch_algorithm.py``, the
+classic length-only aligner, embeds nothing: it shows what the embeddings add.
 
 Every aligner gets the same encoder (with the embedding cache) and the same segments; the
 sets come from ``ablation.py`` (never the test documents). Each row gives strict / lax F1,
@@ -37,6 +38,7 @@ from align.evaluate import ERROR_KINDS, GoldBead, bootstrap, error_breakdown, fo
 from align.flags import FlagConfig
 from align.pipeline import Pipeline
 from bertalign_algorithm import BertalignSettings, bertalign
+from galechurch_algorithm import galechurch
 from vecalign_algorithm import VecalignSettings, vecalign
 from window_vectors import Encode
 
@@ -55,6 +57,7 @@ def baselines(max_align: int, max_size: int) -> dict[str, tuple[str, Baseline]]:
             f"Vecalign's algorithm, alignment_max_size {max_size}",
             lambda src, tgt, encode: vecalign(src, tgt, encode, vecalign_settings),
         ),
+        "galechurch": ("Gale & Church (lengths only)", galechurch),
     }
 
 
@@ -83,7 +86,9 @@ def encoder_work(run: SetRun) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: dev, news, paragraphs, short")
-    parser.add_argument("--baselines", default="bertalign,vecalign", help="comma-separated: bertalign, vecalign")
+    parser.add_argument(
+        "--baselines", default="bertalign,vecalign,galechurch", help="comma-separated: bertalign, vecalign, galechurch"
+    )
     parser.add_argument("--cache", default=None, help="embedding cache directory to reuse (default: a fresh one)")
     parser.add_argument("--max-align", type=int, default=5, help="Bertalign's max_align (its code's default: 5)")
     parser.add_argument("--max-size", type=int, default=4, help="Vecalign's alignment_max_size (its code's default: 4)")
