@@ -14,7 +14,7 @@ the change of strict F1 from our aligner with its 95% interval from a paired boo
 characters embedded over the input's, and the seconds spent aligning (embedding included for
 the baselines, whose windows are not cached by an earlier run unless ``--cache`` names one).
 
-    python benchmarks/baselines.py [--sets dev,news,paragraphs,short] [--baselines bertalign,vecalign]
+    python benchmarks/baselines.py [--sets dev,news,paragraphs,short] [--baselines bertalign,vecalign,galechurch]
                                    [--cache DIR] [--max-align 5] [--max-size 4]
 
 ``--textberg-test`` instead aligns Text+Berg test with the baselines alone and scores them, to
@@ -37,10 +37,10 @@ from ablation import ALL_SETS, LOADERS, SetRun, TuningDoc, cell, run_set, textbe
 from align.evaluate import ERROR_KINDS, GoldBead, bootstrap, error_breakdown, format_bootstrap, score
 from align.flags import FlagConfig
 from align.pipeline import Pipeline
+from baseline_parts import Encode
 from bertalign_algorithm import BertalignSettings, bertalign
 from galechurch_algorithm import galechurch
 from vecalign_algorithm import VecalignSettings, vecalign
-from window_vectors import Encode
 
 Baseline = Callable[[Sequence[str], Sequence[str], Encode], tuple[list[GoldBead], int]]  # → beads, chars embedded
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from align.evaluate import GoldBead
-from window_vectors import Encode, Side
+from baseline_parts import Encode, Side, traced
 
 Sims = dict[tuple[int, int], np.ndarray]  # (source window size, target window size) → cosines
 
@@ -121,12 +121,7 @@ def second_pass(src: Side, tgt: Side, anchors: list[tuple[int, int]], settings: 
                 if cost[pi, pj] + gain > best:
                     best, best_move = cost[pi, pj] + gain, number
             cost[i, j], move[i, j] = best, best_move
-    beads, i, j = [], n, m
-    while i or j:
-        a, b = shapes[move[i, j]]
-        beads.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
-        i, j = i - a, j - b
-    return beads[::-1]
+    return traced(n, m, lambda i, j: shapes[move[i, j]])
 
 
 def _neighbours(row: np.ndarray, left: int, right: int, length: int) -> float:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 
 from align.evaluate import GoldBead
-from window_vectors import Encode
+from baseline_parts import Encode, traced
 
 EXPANSION = 1.0  # c: target characters per source character
 VARIANCE = 6.8  # s²
@@ -62,10 +62,4 @@ def galechurch(src: Sequence[str], tgt: Sequence[str], encode: Encode) -> tuple[
                 cost = length_cost(sum(src_lengths[i - a : i]), sum(tgt_lengths[j - b : j])) + penalty
                 if total[i - a][j - b] + cost < total[i][j]:
                     total[i][j], choice[i][j] = total[i - a][j - b] + cost, (a, b)
-    beads: list[GoldBead] = []
-    i, j = n, m
-    while i or j:
-        a, b = choice[i][j]
-        beads.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
-        i, j = i - a, j - b
-    return beads[::-1], 0
+    return traced(n, m, lambda i, j: choice[i][j]), 0

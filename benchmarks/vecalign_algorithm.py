@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from align.evaluate import GoldBead
-from window_vectors import Encode, Side
+from baseline_parts import Encode, Side, traced
 
 Shape = tuple[int, int]
 
@@ -147,13 +147,7 @@ def dp(level: Level, shapes: Sequence[Shape], band: list[tuple[int, int]] | None
             total[i, j], choice[i, j] = best, best_move
     if not np.isfinite(total[n, m]):
         raise RuntimeError("the search band does not reach the end of both documents")
-    beads: list[GoldBead] = []
-    i, j = n, m
-    while i or j:
-        a, b = moves[choice[i, j]]
-        beads.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
-        i, j = i - a, j - b
-    return beads[::-1]
+    return traced(n, m, lambda i, j: moves[choice[i, j]])
 
 
 def slant(path: list[tuple[int, int]], width: int, height: int) -> None:

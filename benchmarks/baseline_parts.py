@@ -1,6 +1,6 @@
-"""Every window of consecutive segments embedded, as Vecalign and Bertalign embed them.
+"""What the reimplemented aligners of ``baselines.py`` share: the window embedding and the traceback.
 
-Both align with the vector of each window of 1..k segments ending at each segment, "PAD"
+Vecalign and Bertalign both align with the vector of each window of 1..k segments ending at each segment, "PAD"
 where fewer precede it and "BLANK_LINE" for an empty one (the two codes write the windows
 alike, so one embedding cache serves both).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from align.evaluate import GoldBead
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -31,3 +33,15 @@ class Side:
         vectors = encode(flat) if flat else np.zeros((0, 1), dtype=np.float32)
         self.vectors = vectors.reshape(sizes, len(segments), -1)
         self.lengths = np.array([[len(t.encode("utf-8")) for t in layer] for layer in texts], dtype=float)
+
+
+def traced(n: int, m: int, step: Callable[[int, int], tuple[int, int]]) -> list[GoldBead]:
+    """The beads of a DP's best path, back from (n, m): ``step(i, j)`` is the shape (source,
+    target segments) of the bead that ends there."""
+    beads: list[GoldBead] = []
+    i, j = n, m
+    while i or j:
+        a, b = step(i, j)
+        beads.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
+        i, j = i - a, j - b
+    return beads[::-1]
