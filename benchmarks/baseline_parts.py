@@ -1,8 +1,8 @@
 """What the reimplemented aligners of ``baselines.py`` share: the window embedding and the traceback.
 
-Vecalign and Bertalign both align with the vector of each window of 1..k segments ending at each segment, "PAD"
-where fewer precede it and "BLANK_LINE" for an empty one (the two codes write the windows
-alike, so one embedding cache serves both).
+Vecalign and Bertalign both align with the vector of each window of 1..k segments ending at
+each segment, "PAD" where fewer precede it and "BLANK_LINE" for an empty one (the two codes
+write the windows alike, so one embedding cache serves both).
 """
 
 from __future__ import annotations
@@ -45,3 +45,8 @@ def traced(n: int, m: int, step: Callable[[int, int], tuple[int, int]]) -> list[
         beads.append((tuple(range(i - a, i)), tuple(range(j - b, j))))
         i, j = i - a, j - b
     return beads[::-1]
+
+
+def all_skipped(n: int, m: int) -> list[GoldBead]:
+    """Every segment unaligned: the beads where one side has no segment to pair with."""
+    return [((i,), ()) for i in range(n)] + [((), (j,)) for j in range(m)]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from align.evaluate import GoldBead
-from baseline_parts import Encode, Side, traced
+from baseline_parts import Encode, Side, all_skipped, traced
 
 Sims = dict[tuple[int, int], np.ndarray]  # (source window size, target window size) → cosines
 
@@ -142,7 +142,7 @@ def bertalign(
 ) -> tuple[list[GoldBead], int]:
     """Bertalign's beads for two segment lists, and the characters it embedded."""
     if not src or not tgt:
-        return [((i,), ()) for i in range(len(src))] + [((), (j,)) for j in range(len(tgt))], 0
+        return all_skipped(len(src), len(tgt)), 0
     sizes = settings.max_align - 1
     source, target = Side(src, sizes, encode), Side(tgt, sizes, encode)
     anchors = first_pass(source, target, settings)

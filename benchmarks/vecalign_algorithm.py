@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from align.evaluate import GoldBead
-from baseline_parts import Encode, Side, traced
+from baseline_parts import Encode, Side, all_skipped, traced
 
 Shape = tuple[int, int]
 
@@ -216,7 +216,7 @@ def vecalign(
 ) -> tuple[list[GoldBead], int]:
     """Vecalign's beads for two segment lists, and the characters it embedded."""
     if not src or not tgt:
-        return [((i,), ()) for i in range(len(src))] + [((), (j,)) for j in range(len(tgt))], 0
+        return all_skipped(len(src), len(tgt)), 0
     rng = np.random.RandomState(settings.seed)  # as its code seeds numpy's legacy generator
     most = settings.max_size
     source, target = Side(src, most, encode), Side(tgt, most, encode)
