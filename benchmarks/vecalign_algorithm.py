@@ -190,6 +190,11 @@ def band_around(path: list[tuple[int, int]], width: int) -> list[tuple[int, int]
     return band + [(y - width + 1, y + width) for _, y in path]
 
 
+def block(src: tuple[int, ...], tgt: tuple[int, ...]) -> list[GoldBead]:
+    """One bead where both sides have segments, else each segment skipped on its own."""
+    return [(src, tgt)] if src and tgt else [((k,), ()) for k in src] + [((), (k,)) for k in tgt]
+
+
 def doubled(beads: list[GoldBead], n: int, m: int) -> list[GoldBead]:
     """A coarse path at twice the resolution, extended to the finer level's ends as its code does
     (through one position past the last segment on each side, which only widens the search)."""
@@ -197,18 +202,10 @@ def doubled(beads: list[GoldBead], n: int, m: int) -> list[GoldBead]:
     for src, tgt in beads:
         src_fine = tuple(range(min(src) * 2, (max(src) + 1) * 2)) if src else ()
         tgt_fine = tuple(range(min(tgt) * 2, (max(tgt) + 1) * 2)) if tgt else ()
-        if src_fine and tgt_fine:
-            fine.append((src_fine, tgt_fine))
-        else:
-            fine += [((k,), ()) for k in src_fine] + [((), (k,)) for k in tgt_fine]
+        fine += block(src_fine, tgt_fine)
     last_src = max((k for src, _ in fine for k in src), default=0)
     last_tgt = max((k for _, tgt in fine for k in tgt), default=0)
-    extra_src, extra_tgt = tuple(range(last_src + 1, n + 1)), tuple(range(last_tgt + 1, m + 1))
-    if extra_src and extra_tgt:
-        fine.append((extra_src, extra_tgt))
-    else:
-        fine += [((k,), ()) for k in extra_src] + [((), (k,)) for k in extra_tgt]
-    return fine
+    return fine + block(tuple(range(last_src + 1, n + 1)), tuple(range(last_tgt + 1, m + 1)))
 
 
 def vecalign(
