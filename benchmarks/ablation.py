@@ -78,6 +78,9 @@ ABLATIONS: dict[str, dict] = {
     "margin from the 4 nearest neighbours instead of the whole side": {"knn": 4, "pair_threshold": -0.06},
     "re-embedding budget .5× instead of .35× (the default until session 9)": {"refine_budget": 0.5},
     "re-embedding budget 1.0× instead of .35×": {"refine_budget": 1.0},
+    "− settling (the DP not rerun after embedding the merges its path kept on their parts' score)": {
+        "settle_rounds": 0
+    },
     "− length ratio shrunk toward the mutual best pairs' (the two sides' totals alone)": {"pair_ratio_weight": 0.0},
     "− re-embedding at least 500 characters a document (a short document's share pays for no merge)": {
         "refine_min_chars": 0

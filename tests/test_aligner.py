@@ -256,11 +256,29 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
     assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
     joined = [f"{en[0]} {en[1]}"], de[:2]
     assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
-    # without the check, or without the budget floor (this short document's share of the
-    # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
-    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0)):
+    # without the check, or without both the budget floor and settling (this short document's
+    # share of the budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
+    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0, settle_rounds=0)):
         monkeypatch.setattr(pipeline, "aligner_config", config)
         assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+
+
+def test_a_merge_the_path_kept_on_its_parts_score_is_judged_again_as_real_text(pipeline, monkeypatch) -> None:
+    # FLORES, Battle of Poland: two long lines, the German of the first dropped; Insects: three
+    # lines, the German of the last two joined. Summed vectors over-rate a merge, and where the
+    # re-embedding budget did not reach it the second pass kept the whole document as one bead
+    # on its parts' score. Embedding that merge and running the DP again (settling) shows it up.
+    en, de = deen_document("flores200_devtest_deen.tsv", "https://en.wikibooks.org/wiki/World_War_II/Battle_of_Poland")
+    dropped = en[:2], [de[1]]
+    insects_en, insects_de = deen_document(
+        "flores200_devtest_deen.tsv", "https://en.wikibooks.org/wiki/Wikijunior:Bugs/Insects_Intro"
+    )
+    joined = insects_en[:3], [insects_de[0], f"{insects_de[1]} {insects_de[2]}"]
+    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(settle_rounds=0))
+    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0, 1, 2), (0, 1))]
 
 
 def test_a_short_news_item_whose_headline_lost_its_translation(pipeline, monkeypatch) -> None:
