@@ -82,8 +82,8 @@ ABLATIONS: dict[str, dict] = {
         "settle_rounds": 0
     },
     "− length ratio shrunk toward the mutual best pairs' (the two sides' totals alone)": {"pair_ratio_weight": 0.0},
-    "− re-embedding at least 500 characters a document (a short document's share pays for no merge)": {
-        "refine_min_chars": 0
+    "+ re-embedding at least 500 characters a document (session 29–32's floor; settling does its work)": {
+        "refine_min_chars": 500
     },
     "− leave-one-out check in short documents (weight 3: every 1-n merge in at most 8 segments, a bead holding the "
     "whole document)": {"short_leave_one_out_weight": 0.0},

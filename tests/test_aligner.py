@@ -256,9 +256,9 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
     assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
     joined = [f"{en[0]} {en[1]}"], de[:2]
     assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
-    # without the check, or without both the budget floor and settling (this short document's
-    # share of the budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
-    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(refine_min_chars=0, settle_rounds=0)):
+    # without the check, or without settling (this short document's share of the re-embedding
+    # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
+    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(settle_rounds=0)):
         monkeypatch.setattr(pipeline, "aligner_config", config)
         assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
 
