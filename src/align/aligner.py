@@ -120,7 +120,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from itertools import pairwise
 
 import numpy as np
@@ -834,57 +834,30 @@ def align_vectors(
     )  # fmt: skip
     table = problem.forward()
     keys, cosines = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
-    embedded: dict[str, np.ndarray] = {}  # joined text → vector, so no window is embedded twice
     only = False
-    refine = config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None
-    if refine:
+    joined_text = None
+    if config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None:
+        joined_text = _JoinedText(src_vecs, tgt_vecs, list(src_texts), list(tgt_texts), window_encoder, stats)
         keys, cosines = _refine_overrides(
             problem, noise_floor, src_breaks, tgt_breaks, table, src_vecs, tgt_vecs, src_lens, tgt_lens,
-            list(src_texts), list(tgt_texts), window_encoder, config, stats, embedded,
+            joined_text.src_texts, joined_text.tgt_texts, window_encoder, config, stats, joined_text.embedded,
         )  # fmt: skip
         only = True
         table = problem.forward(keys, cosines, only)
     path = _trace(table, lo, n, m, config.shapes)
-    for _ in range(int(config.settle_rounds) if refine else 0):
-        # the parts over-rate a merge: where the path kept one on them, score it as real text and run again
-        assert window_encoder is not None and src_texts is not None and tgt_texts is not None
-        pending = [
-            (pos, k, i, j) for k, i, j in path
-            for pos in [int(np.searchsorted(keys, dp.override_key(k, i, j, n, m)))]
-            if pos < len(keys) and keys[pos] == dp.override_key(k, i, j, n, m) and np.isnan(cosines[pos, 0])
-        ]  # fmt: skip
-        if not pending:
-            break
-        spans = _path_spans([(k, i, j) for _, k, i, j in pending], config.shapes)
-        vectors, windows = _joined_vectors(spans, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)
-        stats.refined_windows += len(windows)
-        stats.refined_chars += sum(len(text) for text in windows)
-        for (pos, k, i, j), (x, y) in zip(pending, vectors, strict=True):
-            a, b = config.shapes[k]
-            cosines[pos] = _override_row(problem, x, y, a, b, i, j, src_vecs, tgt_vecs)
-        table = problem.forward(keys, cosines, only)
-        path = _trace(table, lo, n, m, config.shapes)
+    if joined_text is not None and config.settle_rounds:
+        path = _settle(path, problem, keys, cosines, joined_text, config)
     spans = _path_spans(path, config.shapes)
     # the DP's own cosine of every bead on the path; a joined bead's comes from embedding it
     known: dict[Span, float] = {}
     for span, (k, i, j) in zip(spans, path, strict=True):
         known[span] = problem.gain_and_cosine(k, i, j, keys, cosines, only)[1]
-    if refine:
-        assert window_encoder is not None and src_texts is not None and tgt_texts is not None
-        encoder, texts = window_encoder, (src_texts, tgt_texts)
-
-        def real_cosines(beads: list[Span]) -> dict[Span, float]:
-            """Cosines of beads embedded as joined text, the new windows counted as re-embedding work."""
-            real, windows = _joined_cosines(beads, src_vecs, tgt_vecs, *texts, encoder, embedded)
-            stats.refined_windows += len(windows)
-            stats.refined_chars += sum(len(text) for text in windows)
-            return real
-
+    if joined_text is not None:
         # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
         on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
         kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if dp.override_key(k, i, j, n, m) in on_parts]
-        known.update(real_cosines(kept))
-    if refine and config.crossing_gain > 0:
+        known.update(joined_text.cosines(kept))
+    if joined_text is not None and config.crossing_gain > 0:
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         may_join = _join_rule(problem, config)
         crossed, stats.crossing_chars = crossed_borders(
@@ -893,9 +866,9 @@ def align_vectors(
         )  # fmt: skip
         joined = join_crossed(spans, crossed, may_join)
         stats.crossed_borders = len(spans) - len(joined)
-        known.update(real_cosines([span for span in joined if span not in known]))
+        known.update(joined_text.cosines([span for span in joined if span not in known]))
         spans = joined
-    if refine and config.absorb_fragments:
+    if joined_text is not None and config.absorb_fragments:
         assert src_texts is not None and tgt_texts is not None
         cums = (problem.src_cum, problem.tgt_cum)
 
@@ -907,7 +880,9 @@ def align_vectors(
             mean = float(problem.params[dp.P_LOG_RATIO_MEAN])
             lengths = LengthModel(src_lens, tgt_lens, mean, config.length_smoothing)
         may_use = _shape_rule(problem, config)
-        absorbed = absorb_fragments(spans, known, (src_texts, tgt_texts), may_use, is_repeat, real_cosines, lengths)
+        absorbed = absorb_fragments(
+            spans, known, (src_texts, tgt_texts), may_use, is_repeat, joined_text.cosines, lengths
+        )
         stats.absorbed_fragments = len(spans) - len(absorbed)
         spans = absorbed
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
@@ -925,45 +900,71 @@ def align_vectors(
 _MAX_JOINED = 7  # segments in a bead joined across a crossed border (Text+Berg gold has 2-5 and 4-3)
 
 
-def _joined_cosines(
-    spans: list[Span],
-    src_vecs: np.ndarray,
-    tgt_vecs: np.ndarray,
-    src_texts: Sequence[str],
-    tgt_texts: Sequence[str],
-    window_encoder: WindowEncoder,
-    embedded: dict[str, np.ndarray],
-) -> tuple[dict[Span, float], list[str]]:
-    """Cosines of beads embedded as their joined text (a side of one segment keeps its vector).
+def _settle(
+    path: list[tuple[int, int, int]],
+    problem: _Problem,
+    keys: np.ndarray,
+    cosines: np.ndarray,
+    joined_text: _JoinedText,
+    config: AlignerConfig,
+) -> list[tuple[int, int, int]]:
+    """The path once no merge on it keeps its parts' score: such merges are embedded and the DP
+    rerun, at most ``config.settle_rounds`` times (``cosines`` is updated in place).
 
-    Windows already in ``embedded`` are not sent again; the new ones are added to it and
-    also returned (each once).
+    Summed vectors over-rate a merge, so a path chosen on a parts' score may not survive the
+    merge's real embedding, which the reported score needs anyway.
     """
-    vectors, windows = _joined_vectors(spans, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, embedded)
-    pairs = zip(spans, vectors, strict=True)
-    cosines = {span: float(np.dot(x.astype(np.float64), y.astype(np.float64))) for span, (x, y) in pairs}
-    return cosines, windows
+    n, m = problem.n, problem.m
+    for _ in range(int(config.settle_rounds)):
+        pending = []
+        for k, i, j in path:
+            key = dp.override_key(k, i, j, n, m)
+            pos = int(np.searchsorted(keys, key))
+            if pos < len(keys) and keys[pos] == key and np.isnan(cosines[pos, 0]):
+                pending.append((pos, k, i, j))
+        if not pending:
+            break
+        vectors = joined_text.vectors(_path_spans([(k, i, j) for _, k, i, j in pending], config.shapes))
+        for (pos, k, i, j), (x, y) in zip(pending, vectors, strict=True):
+            a, b = config.shapes[k]
+            cosines[pos] = _override_row(problem, x, y, a, b, i, j, joined_text.src_vecs, joined_text.tgt_vecs)
+        path = _trace(problem.forward(keys, cosines, True), problem.lo, n, m, config.shapes)
+    return path
 
 
-def _joined_vectors(
-    spans: list[Span],
-    src_vecs: np.ndarray,
-    tgt_vecs: np.ndarray,
-    src_texts: Sequence[str],
-    tgt_texts: Sequence[str],
-    window_encoder: WindowEncoder,
-    embedded: dict[str, np.ndarray],
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[str]]:
-    """Both sides' vectors of beads embedded as their joined text, and the windows newly embedded."""
-    sides = [(_joined(src, src_texts), _joined(tgt, tgt_texts)) for src, tgt in spans]
-    windows = sorted({text for pair in sides for text in pair if text and text not in embedded})
-    if windows:
-        embedded.update(zip(windows, np.asarray(window_encoder(windows), dtype=np.float32), strict=True))
-    vectors = [
-        (embedded[src_text] if src_text else src_vecs[src[0]], embedded[tgt_text] if tgt_text else tgt_vecs[tgt[0]])
-        for (src, tgt), (src_text, tgt_text) in zip(spans, sides, strict=True)
-    ]
-    return vectors, windows
+@dataclass
+class _JoinedText:
+    """Beads embedded as their joined text (a side of one segment keeps its vector): each window
+    is sent to the encoder once, and the new ones are counted in ``stats`` as re-embedding work."""
+
+    src_vecs: np.ndarray
+    tgt_vecs: np.ndarray
+    src_texts: list[str]
+    tgt_texts: list[str]
+    encoder: WindowEncoder
+    stats: AlignStats
+    embedded: dict[str, np.ndarray] = field(default_factory=dict)  # joined text → vector
+
+    def vectors(self, spans: list[Span]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Both sides' vectors of each bead."""
+        sides = [(_joined(src, self.src_texts), _joined(tgt, self.tgt_texts)) for src, tgt in spans]
+        windows = sorted({text for pair in sides for text in pair if text and text not in self.embedded})
+        if windows:
+            self.embedded.update(zip(windows, np.asarray(self.encoder(windows), dtype=np.float32), strict=True))
+            self.stats.refined_windows += len(windows)
+            self.stats.refined_chars += sum(len(text) for text in windows)
+        return [
+            (
+                self.embedded[src_text] if src_text else self.src_vecs[src[0]],
+                self.embedded[tgt_text] if tgt_text else self.tgt_vecs[tgt[0]],
+            )
+            for (src, tgt), (src_text, tgt_text) in zip(spans, sides, strict=True)
+        ]
+
+    def cosines(self, spans: list[Span]) -> dict[Span, float]:
+        """The cosine of each bead."""
+        pairs = zip(spans, self.vectors(spans), strict=True)
+        return {span: float(np.dot(x.astype(np.float64), y.astype(np.float64))) for span, (x, y) in pairs}
 
 
 def _joined(span: tuple[int, ...], texts: Sequence[str]) -> str:
