@@ -63,9 +63,9 @@ Why these choices:
   Embedding every window instead (14× the input) scores no better on Text+Berg dev.
   Where the second pass's path keeps a merge on its parts' score, that merge is embedded and
   the DP runs again (``settle_rounds``, up to 3; one nearly always settles it), so the path
-  is chosen on real scores: the embeddings are needed for the reported scores anyway, so this
-  costs DP time, not encoder work (short documents .983 → .987, damaged news +.001, Text+Berg
-  dev and WMT24 paragraphs the same beads). It also made session 29's floor of 500 characters
+  is chosen on real scores. The path's merges are embedded for the reported scores anyway, so
+  this costs DP time and next to no encoder work (the same .50× extra on the tuning sets; short
+  documents .983 → .987, damaged news +.001, Text+Berg dev and WMT24 paragraphs the same beads). It also made session 29's floor of 500 characters
   of budget a document (``refine_min_chars``; a two-line document's share paid for no merge)
   change nothing, so the floor is 0 now (extra encoder work on the tuning sets .50 → .44×).
 * **A fragment left out next to a gap joins its pair** (``fragments.py``). Beside a gap, a
@@ -839,9 +839,8 @@ def align_vectors(
     if config.refine and window_encoder is not None and src_texts is not None and tgt_texts is not None:
         joined_text = _JoinedText(src_vecs, tgt_vecs, list(src_texts), list(tgt_texts), window_encoder, stats)
         keys, cosines = _refine_overrides(
-            problem, noise_floor, src_breaks, tgt_breaks, table, src_vecs, tgt_vecs, src_lens, tgt_lens,
-            joined_text.src_texts, joined_text.tgt_texts, window_encoder, config, stats, joined_text.embedded,
-        )  # fmt: skip
+            problem, noise_floor, src_breaks, tgt_breaks, table, src_lens, tgt_lens, joined_text, config
+        )
         only = True
         table = problem.forward(keys, cosines, only)
     path = _trace(table, lo, n, m, config.shapes)
@@ -1066,22 +1065,20 @@ def _refine_overrides(
     src_breaks: np.ndarray | None,
     tgt_breaks: np.ndarray | None,
     table: _Pass,
-    src_vecs: np.ndarray,
-    tgt_vecs: np.ndarray,
     src_lens: np.ndarray,
     tgt_lens: np.ndarray,
-    src_texts: list[str],
-    tgt_texts: list[str],
-    window_encoder: WindowEncoder,
+    joined_text: _JoinedText,
     config: AlignerConfig,
-    stats: AlignStats,
-    embedded: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cosines of real embeddings of the joined text of the most plausible merged beads.
 
     Merges past the budget get NaN cosines (scored from their parts); the windows embedded
-    are added to ``embedded``.
+    are added to ``joined_text.embedded``.
     """
+    src_vecs, tgt_vecs, src_texts, tgt_texts = (
+        joined_text.src_vecs, joined_text.tgt_vecs, joined_text.src_texts, joined_text.tgt_texts
+    )  # fmt: skip
+    stats, embedded = joined_text.stats, joined_text.embedded
     n, m = problem.n, problem.m
     fwd = table.best
     best = float(fwd[table.offsets[n] + m - problem.lo[n]])
@@ -1132,7 +1129,7 @@ def _refine_overrides(
         chosen.append((k, i, j, a, b))
     stats.refined_windows = len(texts)
     stats.refined_chars = int(chars)
-    window_vecs = np.asarray(window_encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+    window_vecs = np.asarray(joined_text.encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
     embedded.update(zip(texts, window_vecs, strict=True))
     keys = np.empty(len(chosen), dtype=np.int64)
     cosines = np.empty((len(chosen), 2))
