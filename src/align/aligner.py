@@ -65,9 +65,10 @@ Why these choices:
   the DP runs again (``settle_rounds``, up to 3; one nearly always settles it), so the path
   is chosen on real scores. The path's merges are embedded for the reported scores anyway, so
   this costs DP time and next to no encoder work (the same .50× extra on the tuning sets; short
-  documents .983 → .987, damaged news +.001, Text+Berg dev and WMT24 paragraphs the same beads). It also made session 29's floor of 500 characters
-  of budget a document (``refine_min_chars``; a two-line document's share paid for no merge)
-  change nothing, so the floor is 0 now (extra encoder work on the tuning sets .50 → .44×).
+  documents .983 → .987, damaged news +.001, Text+Berg dev and WMT24 paragraphs the same
+  beads). It also made session 29's floor of 500 characters of budget a document
+  (``refine_min_chars``; a two-line document's share paid for no merge) change nothing, so the
+  floor is 0 now (extra encoder work on the tuning sets .50 → .44×).
 * **A fragment left out next to a gap joins its pair** (``fragments.py``). Beside a gap, a
   lone piece of a split sentence costs only the gap extension, less than the merge that
   would take it in. After the DP it joins a neighbouring pair wherever the pair's real
