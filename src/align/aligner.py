@@ -1079,7 +1079,6 @@ def _refine_overrides(
     src_vecs, tgt_vecs, src_texts, tgt_texts = (
         joined_text.src_vecs, joined_text.tgt_vecs, joined_text.src_texts, joined_text.tgt_texts
     )  # fmt: skip
-    stats, embedded = joined_text.stats, joined_text.embedded
     n, m = problem.n, problem.m
     fwd = table.best
     best = float(fwd[table.offsets[n] + m - problem.lo[n]])
@@ -1105,38 +1104,32 @@ def _refine_overrides(
         return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     # most plausible first, until the character budget is spent
     budget = max(config.refine_budget * (src_lens.sum() + tgt_lens.sum()), config.refine_min_chars)
-    src_windows: dict[tuple[int, int], int] = {}
-    tgt_windows: dict[tuple[int, int], int] = {}
-    texts: list[str] = []
+    src_windows: set[tuple[int, int]] = set()
+    tgt_windows: set[tuple[int, int]] = set()
     chars = 0.0
-    chosen: list[tuple[int, int, int, int, int]] = []
+    chosen: list[tuple[int, int, int]] = []
     left_over: list[tuple[int, int, int]] = []
     for idx in np.argsort(slack, kind="stable"):
         k, i, j = (int(v) for v in found[idx])
         a, b = config.shapes[k]
-        new = []
-        if a > 1 and (i - a, i) not in src_windows:
-            new.append(("src", (i - a, i), _joined(tuple(range(i - a, i)), src_texts)))
-        if b > 1 and (j - b, j) not in tgt_windows:
-            new.append(("tgt", (j - b, j), _joined(tuple(range(j - b, j)), tgt_texts)))
-        cost = sum(len(t) for _, _, t in new)
+        new_src = a > 1 and (i - a, i) not in src_windows
+        new_tgt = b > 1 and (j - b, j) not in tgt_windows
+        cost = len(_joined(tuple(range(i - a, i)), src_texts)) if new_src else 0
+        cost += len(_joined(tuple(range(j - b, j)), tgt_texts)) if new_tgt else 0
         if chars + cost > budget:
             left_over.append((k, i, j))
             continue
         chars += cost
-        for side, span, text in new:
-            (src_windows if side == "src" else tgt_windows)[span] = len(texts)
-            texts.append(text)
-        chosen.append((k, i, j, a, b))
-    stats.refined_windows = len(texts)
-    stats.refined_chars = int(chars)
-    window_vecs = np.asarray(joined_text.encoder(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
-    embedded.update(zip(texts, window_vecs, strict=True))
+        if new_src:
+            src_windows.add((i - a, i))
+        if new_tgt:
+            tgt_windows.add((j - b, j))
+        chosen.append((k, i, j))
+    vectors = joined_text.vectors(_path_spans(chosen, config.shapes))
     keys = np.empty(len(chosen), dtype=np.int64)
     cosines = np.empty((len(chosen), 2))
-    for pos, (k, i, j, a, b) in enumerate(chosen):
-        x = window_vecs[src_windows[(i - a, i)]] if a > 1 else src_vecs[i - 1]
-        y = window_vecs[tgt_windows[(j - b, j)]] if b > 1 else tgt_vecs[j - 1]
+    for pos, ((k, i, j), (x, y)) in enumerate(zip(chosen, vectors, strict=True)):
+        a, b = config.shapes[k]
         keys[pos] = dp.override_key(k, i, j, n, m)
         cosines[pos] = _override_row(problem, x, y, a, b, i, j, src_vecs, tgt_vecs)
     if left_over:
