@@ -16,6 +16,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -155,9 +156,9 @@ class USEEncoder:
 class EnsembleEncoder:
     """Two encoders' vectors joined, so that a dot product is the weighted mean of their cosines.
 
-    A small model's similarities are noisy; two models trained apart err in different places, and
-    their mean ranks a sentence's translation first more often than either alone (README →
-    Models). The second model's cosines are first mapped onto the first's scale, c → 1 − s(1 − c)
+    A small model's similarities are noisy; two models trained apart err in different places, so
+    their mean is less noisy than either (README → Models; docs/aligner_log.md, session 34). The
+    second model's cosines are first mapped onto the first's scale, c → 1 − s(1 − c)
     with s set so that the two chance levels (``noise_floor``) meet, since every cost of the
     aligner is measured from the chance level in the first model's units. The map is kept by
     one constant component, so that summed vectors (a merge scored from its parts) stay exact.
@@ -417,6 +418,30 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("ALIGN_CACHE_DIR") or user_cache_dir("align"))
 
 
+_CACHE_OPEN_SECONDS = 60  # how long opening the cache waits for other processes' locks
+
+
+def _open_cache_db(path: Path) -> sqlite3.Connection:
+    """The cache database in WAL mode, waiting while other processes hold it.
+
+    Batch workers open one new cache together. Switching it to WAL needs an exclusive lock, and
+    where another connection holds a write lock SQLite answers "database is locked" at once
+    instead of calling its busy handler (waiting there could deadlock), so this retries.
+    """
+    deadline = time.monotonic() + _CACHE_OPEN_SECONDS
+    while True:
+        db = sqlite3.connect(path, timeout=_CACHE_OPEN_SECONDS)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+            return db
+        except sqlite3.OperationalError as e:
+            db.close()
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class CachedEncoder:
     """Wraps an Encoder with an on-disk cache keyed by model and text.
 
@@ -436,9 +461,7 @@ class CachedEncoder:
             directory = Path(cache_dir) if cache_dir else default_cache_dir()
             try:
                 directory.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(directory / "embeddings.sqlite3", timeout=60)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+                self._db = _open_cache_db(directory / "embeddings.sqlite3")
             except (OSError, sqlite3.Error) as e:
                 raise AlignError(f"cannot open the embedding cache in {directory}: {e}") from None
 
