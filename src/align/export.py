@@ -232,6 +232,7 @@ def document_summary(alignment: Alignment) -> dict[str, Any]:
         "doc_id": alignment.doc_id,
         "languages": {"src": alignment.source.lang, "tgt": alignment.target.lang},
         "warnings": list(alignment.warnings),
+        "notes": list(alignment.notes),
         "segments": {"src": len(alignment.source), "tgt": len(alignment.target)},
         "content_segments": {"src": len(alignment.src_content_ids), "tgt": len(alignment.tgt_content_ids)},
         "beads": dict(Counter(b.type for b in alignment.beads)),

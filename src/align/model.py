@@ -158,6 +158,9 @@ class Alignment:
     encoder_work: dict[str, int] = field(default_factory=dict)
     # what the alignment itself says is suspect (two sides that do not look like translations)
     alignment_warnings: list[str] = field(default_factory=list)
+    # about the run, not the document (a language the model was not trained on): shown, but a
+    # document is not "warned" for it, so --drop-warned keeps it
+    notes: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:

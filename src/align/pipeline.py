@@ -142,11 +142,12 @@ class Pipeline:
             tgt_ids,
             timings,
             work,
-            unrelated_sides_warning(beads, len(src_ids), len(tgt_ids)) + self.language_warning(doc),
+            unrelated_sides_warning(beads, len(src_ids), len(tgt_ids)),
+            self.language_notes(doc),
         )
 
-    def language_warning(self, doc: Document) -> list[str]:
-        """A warning where the encoder joins a model that was not trained on one of the languages."""
+    def language_notes(self, doc: Document) -> list[str]:
+        """A note where the encoder joins a model that was not trained on one of the languages."""
         trained = getattr(self.encoder.encoder, "languages", None)
         if trained is None:
             return []
