@@ -853,10 +853,8 @@ def align_vectors(
     for span, (k, i, j) in zip(spans, path, strict=True):
         known[span] = problem.gain_and_cosine(k, i, j, keys, cosines, only)[1]
     if joined_text is not None:
-        # a merge the path kept on its parts' score (past the re-embedding budget) reports a real cosine
-        on_parts = set(keys[np.isnan(cosines[:, 0])].tolist())
-        kept = [span for span, (k, i, j) in zip(spans, path, strict=True) if dp.override_key(k, i, j, n, m) in on_parts]
-        known.update(joined_text.cosines(kept))
+        # a merge the path kept on its parts' score (settling was off or ran out) reports a real cosine
+        known.update(joined_text.cosines([spans[step] for step, _ in _on_parts(path, keys, cosines, n, m)]))
     if joined_text is not None and config.crossing_gain > 0:
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
         may_join = _join_rule(problem, config)
@@ -916,20 +914,30 @@ def _settle(
     """
     n, m = problem.n, problem.m
     for _ in range(int(config.settle_rounds)):
-        pending = []
-        for k, i, j in path:
-            key = dp.override_key(k, i, j, n, m)
-            pos = int(np.searchsorted(keys, key))
-            if pos < len(keys) and keys[pos] == key and np.isnan(cosines[pos, 0]):
-                pending.append((pos, k, i, j))
+        pending = _on_parts(path, keys, cosines, n, m)
         if not pending:
             break
-        vectors = joined_text.vectors(_path_spans([(k, i, j) for _, k, i, j in pending], config.shapes))
-        for (pos, k, i, j), (x, y) in zip(pending, vectors, strict=True):
+        beads = [path[step] for step, _ in pending]
+        vectors = joined_text.vectors(_path_spans(beads, config.shapes))
+        for (_, row), (k, i, j), (x, y) in zip(pending, beads, vectors, strict=True):
             a, b = config.shapes[k]
-            cosines[pos] = _override_row(problem, x, y, a, b, i, j, joined_text.src_vecs, joined_text.tgt_vecs)
+            cosines[row] = _override_row(problem, x, y, a, b, i, j, joined_text.src_vecs, joined_text.tgt_vecs)
         path = _trace(problem.forward(keys, cosines, True), problem.lo, n, m, config.shapes)
     return path
+
+
+def _on_parts(
+    path: list[tuple[int, int, int]], keys: np.ndarray, cosines: np.ndarray, n: int, m: int
+) -> list[tuple[int, int]]:
+    """(step of the path, row of ``keys``) of every merge on the path still scored from its parts
+    (an override with a NaN cosine; ``keys`` is sorted)."""
+    found = []
+    for step, (k, i, j) in enumerate(path):
+        key = dp.override_key(k, i, j, n, m)
+        row = int(np.searchsorted(keys, key))
+        if row < len(keys) and keys[row] == key and np.isnan(cosines[row, 0]):
+            found.append((step, row))
+    return found
 
 
 @dataclass

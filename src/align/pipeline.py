@@ -151,8 +151,8 @@ class Pipeline:
         trained = getattr(self.encoder.encoder, "languages", None)
         if trained is None:
             return []
-        unknown = [lang for lang in dict.fromkeys((doc.source.lang, doc.target.lang)) if langid.is_known(lang)]
-        unknown = [lang for lang in unknown if lang not in trained]
+        languages = dict.fromkeys((doc.source.lang, doc.target.lang))
+        unknown = [lang for lang in languages if langid.is_known(lang) and lang not in trained]
         if not unknown:
             return []
         return [
