@@ -223,6 +223,24 @@ def test_upper_case_language_codes_find_the_files_of_a_directory(tmp_path: Path,
     assert summary["language_pairs"] == {"en-de": 1} and summary["pairs"] == 2
 
 
+def test_a_language_use_does_not_know_is_noted_once_for_the_batch(tmp_path: Path, capsys, monkeypatch) -> None:
+    # Czech: e5 knows it, the joined Universal Sentence Encoder does not. A note about the run, once,
+    # not a warning on every document, which --drop-warned would leave out of the corpus
+    (tmp_path / "in").mkdir()
+    english = "The cat sat on the mat.\nIt was a sunny day.\nThe children played in the garden until evening.\n"
+    czech = "Kočka seděla na rohožce.\nByl slunečný den.\nDěti si hrály na zahradě až do večera.\n"
+    for doc_id in ("cat", "garden"):
+        (tmp_path / "in" / f"{doc_id}.en.txt").write_text(english, encoding="utf-8")
+        (tmp_path / "in" / f"{doc_id}.cs.txt").write_text(czech, encoding="utf-8")
+    args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--src-lang", "en", "-q", "--drop-warned"]
+    code, stderr = run_main(args, capsys, monkeypatch)
+    assert code == 0 and stderr.count("align: note: cs: not among the languages") == 1, stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["notes"]) == 1 and summary["notes"][0].startswith("cs: not among")
+    assert summary["documents"]["with_warnings"] == 0
+    assert summary["corpus"] == {"pairs": 6, "left_out": {}} and summary["pairs"] == 6
+
+
 def test_duplicate_manifest_exits_2_before_loading_a_model(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, [("a", "a.en", "a.de"), ("a", "a.en", "a.de")])
     result = run_align("batch", str(manifest), "-o", str(tmp_path / "out"), timeout=60)

@@ -799,6 +799,7 @@ def merge_parts(
         "uncovered_segments": 0,
     }
     first_warning: dict[str, str] | None = None  # named on the command line; the rest are in documents.jsonl
+    notes: dict[str, None] = {}  # about the run (one per unknown language, not per document), in order
     index = None  # --formats html: report.html links every document's reports/<name>.html
     with ExitStack() as stack:
         out = OutputFiles(outdir, stack)
@@ -826,6 +827,7 @@ def merge_parts(
             if warned:
                 totals["documents"]["with_warnings"] += 1
                 first_warning = first_warning or {"doc_id": spec.doc_id, "warning": summary["warnings"][0]}
+            notes.update(dict.fromkeys(summary.get("notes", [])))
             if index is not None:  # written at once, not held open: a batch may have any number
                 name = f"{REPORTS_DIR}/{spec.name}.html"
                 atomic_write(outdir / name, [_read_report(report_path(parts_dir, spec))])
@@ -851,6 +853,7 @@ def merge_parts(
             "with_warnings": documents_count["with_warnings"],
         },
         "first_warning": first_warning,
+        "notes": list(notes),
         "corpus": corpus.count.to_dict(),
         "language_pairs": {f"{s}-{t}": n for (s, t), n in sorted(language_pairs.items())},
         "segments": dict(totals["segments"]),

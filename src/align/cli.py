@@ -392,6 +392,8 @@ def batch(
             f"{outdir}/documents.jsonl; the first, {first_warning['doc_id']}: {first_warning['warning']}",
             err=True,
         )
+    for note in report.summary.get("notes", []):
+        click.echo(f"align: note: {note}", err=True)
     if report.failed:
         sys.exit(1)
 
