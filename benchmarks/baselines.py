@@ -23,7 +23,8 @@ session 34) and with the default joined model (session 34).
 ``--textberg-test`` instead aligns Text+Berg test with the baselines alone and scores them, to
 check a reimplementation against the issue author's figure for the original code; our
 aligner's output is not scored (its test figure is ``textberg.py``'s, and every look at test is
-listed in docs/aligner_log.md).
+listed in docs/aligner_log.md). With ``--with-ours`` it aligns test with ours too and pairs each
+baseline with it (session 35, look 23: the same encoder for both, ours unchanged since look 22).
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def main() -> None:
     parser.add_argument("--max-align", type=int, default=5, help="Bertalign's max_align (its code's default: 5)")
     parser.add_argument("--max-size", type=int, default=4, help="Vecalign's alignment_max_size (its code's default: 4)")
     parser.add_argument("--textberg-test", action="store_true", help="the baselines alone on Text+Berg test")
+    parser.add_argument(
+        "--with-ours",
+        action="store_true",
+        help="with --textberg-test: ours too, and each baseline's strict F1 paired with ours (another look at test)",
+    )
     parser.add_argument("--model", default=None, help="the encoder every aligner gets (default: the default model)")
     args = parser.parse_args()
     sets = [name.strip() for name in args.sets.split(",") if name.strip()]
@@ -111,7 +117,7 @@ def main() -> None:
     aligners = {name: known[name] for name in chosen}
     print(f"command: python benchmarks/baselines.py {' '.join(sys.argv[1:])}\n")
     if args.textberg_test:
-        check_on_textberg_test(aligners, args.cache, args.model)
+        check_on_textberg_test(aligners, args.cache, args.model, args.with_ours)
         return
     print("| set | aligner | strict / lax F1 (Δ strict from ours; 95% interval) | encoder chars / input | align s |")
     print("|---|---|---|---|---|")
@@ -148,13 +154,18 @@ def main() -> None:
     print("| all | " + " | ".join(str(sum(counts.values())) for counts in errors.values()) + " |")
 
 
-def check_on_textberg_test(aligners: dict[str, tuple[str, Baseline]], cache_dir: str | None, model: str | None) -> None:
+def check_on_textberg_test(
+    aligners: dict[str, tuple[str, Baseline]], cache_dir: str | None, model: str | None, with_ours: bool = False
+) -> None:
+    """The baselines on Text+Berg test; with ``with_ours``, ours first and each baseline paired with it."""
     docs = list(textberg_docs("test"))
     with tempfile.TemporaryDirectory() as tmp:
         cache = cache_dir or Path(tmp) / "cache"
         pipeline = Pipeline(model, flag_config=FlagConfig(enabled=frozenset()), cache_dir=cache)
-        for label, aligner in aligners.values():
-            run = run_baseline(docs, pipeline.encoder.encode, aligner)
+        ours = run_set(docs, pipeline) if with_ours else None
+        runs = [("ours", ours)] if ours is not None else []
+        runs += [(label, run_baseline(docs, pipeline.encoder.encode, aligner)) for label, aligner in aligners.values()]
+        for label, run in runs:
             scores = run.scores
             print(f"Text+Berg test ({len(docs)} documents), {label}:")
             print(
@@ -162,6 +173,9 @@ def check_on_textberg_test(aligners: dict[str, tuple[str, Baseline]], cache_dir:
                 f"lax F1 {scores.lax_f1:.3f}; encoder work {encoder_work(run):.2f}×; {run.align_seconds:.0f} s"
             )
             print(format_bootstrap(bootstrap(run.gold, run.test), scores))
+            if ours is not None and run is not ours:
+                print(f"- paired with ours (strict, lax; Δ strict and its 95% interval): {cell(run, ours)}")
+            print()
         pipeline.close()
 
 

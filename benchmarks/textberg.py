@@ -42,7 +42,9 @@ from align.evaluate import (
     error_breakdown,
     format_bootstrap,
     format_breakdown,
+    format_pair_precision,
     format_scores,
+    pair_precision,
     read_bead_file,
     score,
 )
@@ -137,6 +139,7 @@ def run_cli(split: str) -> None:
     print("\n" + format_bootstrap(bootstrap(gold, test), scores))
     print("\nWhere the errors are (every output bead that is not a gold bead):\n")
     print(format_breakdown(error_breakdown(gold, test)))
+    print("\n" + format_pair_precision(pair_precision(gold, test)))
     print("\n" + stage_table(run))
     print("\n" + run.encoder_line())
 

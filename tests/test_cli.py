@@ -180,8 +180,12 @@ def test_eval_scores_bead_files_and_names_the_errors(tmp_path: Path, capsys, mon
     pairs = sum(1 for line in lines if not line.startswith("[]") and not line.endswith("[]"))
     assert result["strict_hits_recall"] == pairs - 1 and result["gold_beads"] == pairs
     assert result["errors"]["split"] == 2 and sum(result["errors"].values()) == 2
+    # the 2-3 cut in two: both halves are pairs that overlap the gold bead, neither is it
+    alone = result["pairs_alone"]
+    assert alone["pairs"] == pairs + 1 and alone["lax_hits"] == pairs + 1 and alone["strict_hits"] == pairs - 1
     code, out, _ = evaluate("--test", str(test), "--errors")
     assert code == 0 and "| pair inside a larger gold bead (gold merges what we split) | 2 | 100% |" in out
+    assert f"lax precision 1.000 ({pairs + 1} of {pairs + 1} pairs share a sentence" in out
     code, _, stderr = evaluate("--gold", str(gold), "--test", str(test))
     assert code == 2 and "2 --gold files but 1 --test files" in stderr
     test.write_text("[0]:[0]\nnot a bead\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from align.evaluate import (
     beads_from_jsonl,
     bootstrap,
     error_breakdown,
+    pair_precision,
     parse_bead_lines,
     read_bead_file,
     regions,
@@ -112,6 +113,23 @@ def test_error_breakdown_names_what_each_wrong_bead_did() -> None:
     ]  # fmt: skip
     counts = error_breakdown([gold], [test])
     assert dict(counts) == {"merged": 1, "left_out": 3, "boundary": 1, "split": 2, "other_unaligned": 0}
+
+
+def test_pairs_alone_set_the_unaligned_beads_aside_and_keep_recall() -> None:
+    gold = read_bead_file(shared("textberg", "dev", "dev.defr"))
+    test = _left_out_every(gold, 10)  # every tenth real 1-1 pair left out on both sides
+    left_out = len(test) - len(gold)
+    whole, alone = score([gold], [test]), pair_precision([gold], [test])
+    # each left-out gold pair adds two output beads that can be no lax hit
+    assert whole.test_beads - whole.lax_hits_precision == 2 * left_out > 0
+    # set aside, every pair left is a gold bead; recall still misses the pairs left out
+    assert alone.test_beads == sum(1 for s, t in test if s and t) == whole.gold_beads - left_out
+    assert (alone.strict_precision, alone.lax_precision) == (1.0, 1.0)
+    assert alone.strict_recall == whole.strict_recall < 1.0
+    # a wrong pair still counts against the pairs' precision
+    (s0, t0), (s1, t1) = test[0], test[1]
+    crossed = [(s0, t1), (s1, t0), *test[2:]]
+    assert pair_precision([gold], [crossed]).strict_hits_precision == alone.strict_hits_precision - 2
 
 
 def _left_out_every(gold: list, step: int, start: int = 0) -> list:

@@ -408,7 +408,8 @@ def batch(
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option(
     "--errors", "with_errors", is_flag=True,
-    help="Also say what the wrong output beads did: split what gold merges, merged, crossed a border, left out.",
+    help="Also say what the wrong output beads did (split what gold merges, merged, crossed a border, left out) "
+    "and how precise the pairs are alone, the unaligned beads set aside.",
 )  # fmt: skip
 @click.option("--per-document", is_flag=True, help="Also score each document alone, worst first.")
 @click.option(
@@ -440,6 +441,7 @@ def evaluate_command(
     scores = evaluate.score(gold_docs, test_docs)
     intervals = evaluate.bootstrap(gold_docs, test_docs, baseline_docs, samples=resamples) if resamples else None
     errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
+    pairs = evaluate.pair_precision(gold_docs, test_docs) if with_errors else None
     # a document is named by its gold file; the path where two folders hold the same file name
     name_counts = Counter(p.name for p in gold_paths)
     names = [p.name if name_counts[p.name] == 1 else str(p) for p in gold_paths]
@@ -451,8 +453,14 @@ def evaluate_command(
         click.echo(f"align: warning: {line}", err=True)
     if as_json:
         report: dict = scores.to_dict()
-        if errors is not None:
+        if errors is not None and pairs is not None:
             report["errors"] = dict(errors)
+            # recall is the whole output's: the gold pairs that unaligned beads miss stay missed
+            report["pairs_alone"] = {
+                "pairs": pairs.test_beads, "strict_hits": pairs.strict_hits_precision,
+                "lax_hits": pairs.lax_hits_precision, "strict_precision": pairs.strict_precision,
+                "lax_precision": pairs.lax_precision,
+            }  # fmt: skip
         if documents is not None:
             report["documents"] = {name: s.to_dict() for name, s in documents.items()}
         if intervals is not None:
@@ -462,8 +470,9 @@ def evaluate_command(
     click.echo(evaluate.format_scores(scores))
     if intervals is not None:
         click.echo("\n" + evaluate.format_bootstrap(intervals, scores))
-    if errors is not None:
+    if errors is not None and pairs is not None:
         click.echo("\n" + evaluate.format_breakdown(errors))
+        click.echo("\n" + evaluate.format_pair_precision(pairs))
     if documents is not None:
         click.echo("\n" + evaluate.format_per_document(documents))
 

@@ -364,6 +364,25 @@ def format_breakdown(counts: Counter[str]) -> str:
     return "\n".join(lines)
 
 
+def pair_precision(gold_docs: Sequence[Sequence[GoldBead]], test_docs: Sequence[Sequence[GoldBead]]) -> Scores:
+    """The scores of the output's pairs alone, its unaligned beads (1-0, 0-1) set aside.
+
+    Precision counts every output bead, and an unaligned one can never be a lax hit where the gold
+    pairs its segment: it overlaps no gold bead on both sides. Lax precision over the pairs alone
+    tells how many of the pairs a corpus would keep are wrong outright, apart from that gap decision.
+    """
+    return score(gold_docs, [[bead for bead in test if bead[0] and bead[1]] for test in test_docs])
+
+
+def format_pair_precision(scores: Scores) -> str:
+    """One line on ``pair_precision``."""
+    return (
+        f"Pairs alone (unaligned output beads set aside): strict precision {scores.strict_precision:.3f}, "
+        f"lax precision {scores.lax_precision:.3f} ({scores.lax_hits_precision} of {scores.test_beads} pairs "
+        "share a sentence with a gold bead on each side)"
+    )
+
+
 # Confidence intervals. One Text+Berg document holds a few hundred beads, so a change of a
 # point or two in F1 can be chance: the bootstrap says how far a score would move on other
 # text of the same kind (Koehn 2004; sacrebleu's --confidence and paired bootstrap).
