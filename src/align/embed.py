@@ -263,8 +263,8 @@ def _directory_fingerprint(directory: Path) -> str:
 
 
 @contextmanager
-def _quiet_transformers() -> Iterator[None]:
-    """No weight-loading progress bars or load reports on stderr while a model loads."""
+def quiet_transformers() -> Iterator[None]:
+    """No progress bars or load reports on stderr while a model loads or is written."""
     from transformers.utils import logging as hf_logging
 
     bars_were_off = hf_logging.is_progress_bar_enabled() is False
@@ -307,7 +307,7 @@ class SentenceTransformerEncoder:
             raise AlignError(f"sentence-transformers is not installed ({e})") from None
         self.device = resolve_device(device)
         try:
-            with _quiet_transformers():
+            with quiet_transformers():
                 self._model = SentenceTransformer(
                     str(local) if is_local else name_or_path,
                     device=self.device,
