@@ -72,7 +72,8 @@ ABLATIONS: dict[str, dict] = {
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
     "− part check on merges": {"part_weight": 0.0},
     "− fragment check after the DP (a lone piece next to a gap joins its pair)": {"absorb_fragments": False},
-    "+ leave-one-out check on re-embedded 1-n merges (weight 3; off: test .900 at 2)": {"leave_one_out_weight": 3.0},
+    "− leave-one-out check outside short documents (sessions 29–35: only in at most 8 segments and on a bead "
+    "holding the whole document)": {"leave_one_out_weight": 0.0},
     "− merge penalty": {"merge_penalty": 0.0},
     "+ lexical anchors (weight .05)": {"anchor_weight": 0.05},
     "+ skip cost from the best 1-1 gain (0.3×)": {"skip_weight": 0.3},
@@ -87,10 +88,9 @@ ABLATIONS: dict[str, dict] = {
     "+ re-embedding at least 500 characters a document (session 29–32's floor; settling does its work)": {
         "refine_min_chars": 500
     },
-    "− leave-one-out check in short documents (weight 3: every 1-n merge in at most 8 segments, a bead holding the "
-    "whole document)": {"short_leave_one_out_weight": 0.0},
-    "leave-one-out check in short documents only on a bead holding the whole document (session 29)": {
-        "short_document_segments": 0
+    "− leave-one-out check everywhere (session 28 and before)": {
+        "leave_one_out_weight": 0.0,
+        "short_leave_one_out_weight": 0.0,
     },
     "− length check of the leave-one-out check (a smaller bead counts whatever its length ratio)": {
         "leave_one_out_length_check": False

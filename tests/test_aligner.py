@@ -258,7 +258,10 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
     assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
     # without the check, or without settling (this short document's share of the re-embedding
     # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
-    for config in (AlignerConfig(short_leave_one_out_weight=0.0), AlignerConfig(settle_rounds=0)):
+    for config in (
+        AlignerConfig(leave_one_out_weight=0.0, short_leave_one_out_weight=0.0),
+        AlignerConfig(settle_rounds=0),
+    ):
         monkeypatch.setattr(pipeline, "aligner_config", config)
         assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
 
@@ -295,7 +298,7 @@ def test_a_short_news_item_whose_headline_lost_its_translation(pipeline, monkeyp
     assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == headline_out
     assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
     # the check only on a bead holding the whole document (session 29): the headline rides along
-    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(short_document_segments=0))
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=0.0, short_document_segments=0))
     assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
 
 
@@ -390,23 +393,24 @@ def test_anchors_are_numbers_names_and_cognates_both_sides_share(pipeline) -> No
     _assert_partition(beads, len(de), len(fr))
 
 
-def test_leave_one_out_option_keeps_a_dropped_sentence_out_of_its_neighbours_merge(pipeline, monkeypatch) -> None:
-    """German sentence 6 of a WMT21 article is gone; by default the English one joins sentence 5's pair.
+def test_the_leave_one_out_check_keeps_a_dropped_sentence_out_of_its_neighbours_merge(pipeline, monkeypatch) -> None:
+    """German sentence 6 of a WMT21 article is gone; English sentence 6 stays unaligned.
 
-    With ``leave_one_out_weight`` the re-embedded 2-1 is less like the German sentence than
-    English sentence 5 alone, so sentence 6 is left unaligned; a sentence the translator
-    split in two is still merged.
+    The re-embedded 2-1 is less like the German sentence than English sentence 5 alone, so
+    sentence 6 is left out of that pair; a sentence the translator split in two is still
+    merged. Without the check (``leave_one_out_weight=0``, the default outside short
+    documents until session 35) the English sentence joins sentence 5's pair.
     """
     en, de = deen_document("wmt21_newstest2021_deen.tsv", "kurier.at.204625")
     dropped = de[:6] + de[7:]
-    assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
-    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=3.0))
     beads = _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
     assert ((5,), (5,)) in beads and ((6,), ()) in beads
     assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1
     cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
     split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
     assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=0.0))
+    assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
 
 
 def test_two_sentences_whose_content_crosses_their_border_become_one_bead(e5_pipeline, monkeypatch) -> None:

@@ -34,21 +34,20 @@ Why these choices:
   merge penalty of .01 per extra segment covers topical sentences that pass that check.
 * **Leave one part out.** In the second pass, a 1-n merge whose real embedding is less
   like the other side than one of its smaller versions (the merge without its first or last
-  part: a 1-1, or another re-embedded merge) loses ``leave_one_out_weight`` times the
+  part: a 1-1, or another re-embedded merge) loses ``leave_one_out_weight`` (3) times the
   difference. A translated fragment makes its pair more alike, a sentence the other side
-  dropped does not. An option, off by default (3.0 when on; 2.0 with the .03 gap cost before
-  session 14): then +.005 on Text+Berg dev and damaged news .982 → .990, but −.007 on the
-  test set and −.01 on WMT24 paragraphs, and the flags find such drops anyway. In a short
-  document (at most ``short_document_segments``, 8, both sides together) every such merge has
-  it (``short_leave_one_out_weight``, 3), and so does a bead holding a whole document: a few
-  lines give no chance level or length ratio to hold a line whose translation is missing out
-  of its neighbour's pair, and a bead holding the whole document has nothing beside it to
-  compare with (``benchmarks/short_documents.py``; on the other tuning sets and on Text+Berg
-  test it changes no bead). The smaller bead counts only where its length ratio is closer to
-  the document's than the merge's (``leave_one_out_length_check``; not for a bead holding the
+  dropped does not. The smaller bead counts only where its length ratio is closer to the
+  document's than the merge's (``leave_one_out_length_check``; not for a bead holding the
   whole document, whose ratio is the document's own): a translator's joined line mends the
   ratio, a line the other side lacks spoils it. Without that, 26 of 760 three- and four-line
-  documents with two lines joined came out wrong, against 11.
+  documents with two lines joined came out wrong, against 11, and WMT24 paragraphs lost .017.
+  With e5 alone the check lost on Text+Berg dev (−.008), so from session 29 to 35 it ran
+  only in short documents (at most ``short_document_segments``, 8, both sides together:
+  ``short_leave_one_out_weight``, 3) and on a bead holding a whole document, where a few lines
+  give no chance level or length ratio to go by. With the second model joined it gains on all
+  four tuning sets (dev +.002, damaged news +.003, paragraphs +.001, short documents the same
+  beads), and on the flags' tuning seeds it names two more dropped lines for one more wrong
+  flag, so since session 36 it runs on every document (``benchmarks/ablation.py``).
 * **Merged beads scored from their parts first.** The vector of a block is the
   length-weighted sum of its sentences' vectors (mean pooling is additive), computed
   from the 1-1 similarities, so the first pass costs no extra encoder work.
@@ -169,7 +168,7 @@ class AlignerConfig:
     anchor_baseline: float = 0.5  # share of shared anchor weight at which anchors neither help nor hurt
     length_factor: float = 0.0  # exponent of Bertalign's multiplicative length factor on a positive gain (0: off)
     skip_calibration: float = 0.0  # > 0: skip_penalty = this × the document's median best 1-1 gain (0: fixed)
-    leave_one_out_weight: float = 0.0  # re-embedded 1-n merge: times how much more alike it is without an end part
+    leave_one_out_weight: float = 3.0  # re-embedded 1-n merge: times how much more alike it is without an end part
     # ... for every such merge in a short document (and a bead holding a whole document) at least
     # this: its chance level and length ratio rest on a few lines, so only leaving a part out
     # tells a translator's 2-1 from a line the other side dropped

@@ -61,8 +61,8 @@ def settings_options(command):
     options = [
         click.option(
             "--aligner", "aligner_options", multiple=True, metavar="NAME=VALUE",
-            help="Change an aligner setting (repeatable), e.g. skip_penalty=0.03 or leave_one_out_weight=3 "
-            "(keep sentences the other side dropped out of their neighbours' pairs); see the README.",
+            help="Change an aligner setting (repeatable), e.g. skip_penalty=0.03 (keep more sentences the other "
+            "side dropped out of their neighbours' pairs) or crossing_gain=0.02; see the README.",
         ),
         click.option(
             "--max-merge", type=click.IntRange(min=1), default=None,
