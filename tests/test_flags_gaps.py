@@ -155,9 +155,9 @@ def test_length_alone_is_no_partial_gap_when_every_clause_has_a_counterpart(pipe
 def test_a_dropped_headline_merged_into_the_lead_is_an_omission(pipeline, monkeypatch, doc_id: str) -> None:
     """The German headline is gone; the aligner joins the English headline to the lead's pair.
 
-    Leaving the headline out of that merged pair makes it more alike: it is the omission. (The
-    aligner's own leave-one-out check keeps the second headline out of the pair by default, so
-    it is switched off here, as until session 35 outside short documents.)
+    Leaving the headline out of that merged pair makes it more alike: it is the omission. (By
+    default the aligner's own leave-one-out check keeps the second document's headline out of
+    the pair, so it is switched off here, as it was outside short documents until session 35.)
     """
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=0.0))
     lines = news()[doc_id]
