@@ -440,8 +440,12 @@ def evaluate_command(
         resamples = 1000
     scores = evaluate.score(gold_docs, test_docs)
     intervals = evaluate.bootstrap(gold_docs, test_docs, baseline_docs, samples=resamples) if resamples else None
-    errors = evaluate.error_breakdown(gold_docs, test_docs) if with_errors else None
-    pairs = evaluate.pair_precision(gold_docs, test_docs) if with_errors else None
+    # what the wrong beads did, and the pairs scored alone
+    breakdown = (
+        (evaluate.error_breakdown(gold_docs, test_docs), evaluate.pair_precision(gold_docs, test_docs))
+        if with_errors
+        else None
+    )
     # a document is named by its gold file; the path where two folders hold the same file name
     name_counts = Counter(p.name for p in gold_paths)
     names = [p.name if name_counts[p.name] == 1 else str(p) for p in gold_paths]
@@ -453,7 +457,8 @@ def evaluate_command(
         click.echo(f"align: warning: {line}", err=True)
     if as_json:
         report: dict = scores.to_dict()
-        if errors is not None and pairs is not None:
+        if breakdown is not None:
+            errors, pairs = breakdown
             report["errors"] = dict(errors)
             # recall is the whole output's: the gold pairs that unaligned beads miss stay missed
             report["pairs_alone"] = {
@@ -470,7 +475,8 @@ def evaluate_command(
     click.echo(evaluate.format_scores(scores))
     if intervals is not None:
         click.echo("\n" + evaluate.format_bootstrap(intervals, scores))
-    if errors is not None and pairs is not None:
+    if breakdown is not None:
+        errors, pairs = breakdown
         click.echo("\n" + evaluate.format_breakdown(errors))
         click.echo("\n" + evaluate.format_pair_precision(pairs))
     if documents is not None:
