@@ -432,6 +432,20 @@ def test_two_sentences_whose_content_crosses_their_border_become_one_bead(e5_pip
     assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
 
 
+def test_a_list_in_one_sentence_against_six_lines_is_one_1_6_bead(pipeline, monkeypatch) -> None:
+    """Text+Berg dev: German 61 names the six expeditions that studied the Everest area in one
+    sentence; the French gives each its own line (94-99). With beads up to 1-5 the last line was
+    left out; the default shapes include 1-6."""
+    base = shared("textberg", "dev", "dev.de").with_suffix("")
+    de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()[58:63]
+    fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()[91:101]
+    whole_list = ((3,), (3, 4, 5, 6, 7, 8))  # German 61, French 94-99
+    assert whole_list in _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig().with_max_merge(5))
+    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert ((3,), (3, 4, 5, 6, 7)) in beads and ((), (8,)) in beads
+
+
 def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(e5_pipeline, monkeypatch) -> None:
     """Text+Berg dev: German 31-33 is one sentence cut at the colons of a reference
     ("… ( « Makalu » , Grenoble-Paris :" / "B.Arthaud ) , das jetzt auch … ( Zürich :" /
@@ -567,6 +581,12 @@ def test_settings_are_checked_when_made() -> None:
         AlignerConfig(shapes=((1, 1), (1, 2), (2, 1)))  # some documents would have no path
     pairs_only = AlignerConfig().with_max_merge(2)
     assert pairs_only.shapes == ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2))
+    longer = AlignerConfig().with_max_merge(8)  # above the defaults' largest side, 1-n and n-1 are added
+    assert longer.shapes[: len(AlignerConfig().shapes)] == AlignerConfig().shapes
+    assert longer.shapes[len(AlignerConfig().shapes) :] == ((1, 7), (7, 1), (1, 8), (8, 1))
+    for bad in (0, 11, True):
+        with pytest.raises(AlignError, match="from 1 to 10"):
+            AlignerConfig().with_max_merge(bad)
     assert pairs_only.with_options(skip_penalty=0.03).changed() == {
         "skip_penalty": 0.03, "shapes": [list(s) for s in pairs_only.shapes],
     }  # fmt: skip

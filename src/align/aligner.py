@@ -1,7 +1,7 @@
 """Dynamic-programming sentence alignment over embedding similarities.
 
 Each candidate bead (a block of ``a`` source and ``b`` target content segments, up to
-1-5 / 5-1 / 1-4 / 4-1 / 2-2 / 2-3 / 3-2 / 3-3) gets a gain; the DP picks the monotone sequence of beads
+1-6 / 6-1 / 1-5 / 5-1 / 1-4 / 4-1 / 2-2 / 2-3 / 3-2 / 3-3) gets a gain; the DP picks the monotone sequence of beads
 with the largest total gain. Leaving a segment unaligned costs a gap penalty.
 
 Why these choices:
@@ -136,8 +136,11 @@ from .segment import continuation
 # ties: earlier shapes win, so a 1-1 beats an equally good merge.
 BEAD_SHAPES: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
-    (3, 3), (1, 5), (5, 1),
+    (3, 3), (1, 5), (5, 1), (1, 6), (6, 1),
 )  # fmt: skip
+# 1-6 / 6-1: a list one side writes as one sentence and the other as one line an item (Text+Berg
+# dev: a German sentence naming six expeditions, six French lines; docs/aligner_log.md, session 38)
+MAX_MERGE_LIMIT = 10  # the largest bead side ``with_max_merge`` offers: DP time grows with every shape
 
 WindowEncoder = Callable[[Sequence[str]], np.ndarray]
 _WORD = re.compile(r"\w+")
@@ -221,10 +224,19 @@ class AlignerConfig:
             raise AlignError(f"aligner shapes must include 1-1, 1-0 and 0-1 (missing {sorted(missing)})")
 
     def with_max_merge(self, size: int) -> AlignerConfig:
-        """Only beads with at most ``size`` segments on each side (Bertalign's ``max_align``)."""
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise AlignError(f"the largest merge must be a whole number of segments, 1 or more, not {size!r}")
-        return replace(self, shapes=tuple(s for s in self.shapes if max(s) <= size))
+        """Beads with at most ``size`` segments on each side (Bertalign's ``max_align``).
+
+        Above the largest side of ``shapes``, 1-n and n-1 beads are added up to ``size``: a long
+        list is what one side writes as one sentence and the other as many lines.
+        """
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_MERGE_LIMIT:
+            raise AlignError(
+                f"the largest merge must be a whole number of segments from 1 to {MAX_MERGE_LIMIT}, not {size!r}"
+            )
+        kept = tuple(s for s in self.shapes if max(s) <= size)
+        largest = max(max(s) for s in self.shapes)
+        longer = tuple(shape for n in range(largest + 1, size + 1) for shape in ((1, n), (n, 1)))
+        return replace(self, shapes=kept + longer)
 
     def with_options(self, **options: object) -> AlignerConfig:
         """The same settings with some changed by name, each checked (``shapes`` excluded)."""

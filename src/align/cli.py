@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import langid
-from .aligner import AlignerConfig, parse_option
+from .aligner import MAX_MERGE_LIMIT, AlignerConfig, parse_option
 from .errors import AlignError
 from .export import DEFAULT_FORMATS, FORMATS, CorpusFilter, parse_formats, write_run
 from .flags import FlagConfig, parse_threshold
@@ -65,8 +65,9 @@ def settings_options(command):
             "side dropped out of their neighbours' pairs) or crossing_gain=0.02; see the README.",
         ),
         click.option(
-            "--max-merge", type=click.IntRange(min=1), default=None,
-            help="Largest bead side in segments (default 5: beads up to 1-5/5-1, 2-3, 3-3); 1: only 1-1, 1-0, 0-1.",
+            "--max-merge", type=click.IntRange(1, MAX_MERGE_LIMIT), default=None,
+            help="Largest bead side in segments (default 6: beads up to 1-6/6-1, 2-3, 3-3; above 6, 1-N and N-1 "
+            "are added); 1: only 1-1, 1-0, 0-1.",
         ),
         click.option(
             "--no-flag", "no_flags", multiple=True, metavar="TYPE", help="Switch a flag type off (repeatable)."
