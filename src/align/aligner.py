@@ -133,13 +133,13 @@ from .fragments import LengthModel, absorb_fragments
 from .segment import continuation
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
-# ties: earlier shapes win, so a 1-1 beats an equally good merge.
+# ties: earlier shapes win, so a 1-1 beats an equally good merge. 1-6 / 6-1: a list one side
+# writes as one sentence and the other as one line an item (Text+Berg dev: a German sentence
+# naming six expeditions, six French lines; docs/aligner_log.md, session 38).
 BEAD_SHAPES: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
     (3, 3), (1, 5), (5, 1), (1, 6), (6, 1),
 )  # fmt: skip
-# 1-6 / 6-1: a list one side writes as one sentence and the other as one line an item (Text+Berg
-# dev: a German sentence naming six expeditions, six French lines; docs/aligner_log.md, session 38)
 MAX_MERGE_LIMIT = 10  # the largest bead side ``with_max_merge`` offers: DP time grows with every shape
 
 WindowEncoder = Callable[[Sequence[str]], np.ndarray]
