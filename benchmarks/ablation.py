@@ -72,6 +72,7 @@ ABLATIONS: dict[str, dict] = {
     "− beads beyond 1-2/2-1": {"shapes": ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))},
     "− 1-6 / 6-1 beads (up to 1-5 / 5-1, sessions 1–37)": {"shapes": AlignerConfig().with_max_merge(5).shapes},
     "− part check on merges": {"part_weight": 0.0},
+    "− joins where a number or name crossed the border of two pairs": {"join_moved_anchors": False},
     "− fragment check after the DP (a lone piece next to a gap joins its pair)": {"absorb_fragments": False},
     "− leave-one-out check outside short documents (sessions 29–35: only in at most 8 segments and on a bead "
     "holding the whole document)": {"leave_one_out_weight": 0.0},

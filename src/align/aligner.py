@@ -76,6 +76,15 @@ Why these choices:
   Text+Berg test four, none a gold bead (strict −.0002, lax +.002). The flags' second
   alignment also asks the length ratio (``fragment_length_check``), so it does not take
   dropped sentences back in.
+* **A number or name that crossed a border joins two pairs** (``anchors.py``). Where a
+  number or a name (capitalised inside a sentence on a side whose language does not
+  capitalise nouns) of one pair's sentence sits in the neighbouring pair's translation and
+  in neither of their own partners, the translator moved it across the sentence border, and
+  the two pairs become one bead where its real embedding is more alike than either pair's
+  (a clause the translation dropped leaves the joined bead between the two). Text+Berg dev
+  .907 → .939 (9 joins, all gold beads), short documents +.001 (5 joins, all gold), damaged
+  news and WMT24 paragraphs the same beads; 1 of 777 clauses cut from a translation and 1
+  of 619 cut from a source go unflagged inside the joined bead.
 * **Content that crosses a border joins two beads (off by default)** (``crossing.py``).
   Where the clause at the border between two neighbouring pairs, moved to the other bead on
   one side, makes both pairs more alike, the border is not an alignment point and the two
@@ -126,7 +135,7 @@ from itertools import pairwise
 import numpy as np
 
 from . import dp
-from .anchors import banded_overlap, shared_anchors
+from .anchors import banded_overlap, moved_anchor_borders, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
 from .fragments import LengthModel, absorb_fragments
@@ -183,6 +192,7 @@ class AlignerConfig:
     crossing_gain: float = 0.0  # join two neighbouring pairs where moving a border clause gains this (0: off; .02)
     crossing_min_score: float = -0.06  # ... tried where one bead is this close to its neighbour's translation
     crossing_budget: float = 0.35  # ... at most this many characters embedded per input character
+    join_moved_anchors: bool = True  # join two neighbouring pairs where a number or name crossed their border
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
     absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes it more alike (with refine)
     fragment_length_check: bool = False  # ... and only where the pair's length ratio gets closer to the document's
@@ -213,7 +223,7 @@ class AlignerConfig:
             if isinstance(value, bool) or not finite or not low <= value <= high:
                 allowed = f"≥ {low:g}" if high == _INF else f"from {low:g} to {high:g}"
                 raise AlignError(f"aligner setting {name} must be a number {allowed}, not {value!r}")
-        for name in ("repeats", "refine", "absorb_fragments", "fragment_length_check", "leave_one_out_length_check"):
+        for name in _SWITCHES:
             if not isinstance(getattr(self, name), bool):
                 raise AlignError(f"aligner setting {name} must be true or false, not {getattr(self, name)!r}")
         shapes = [tuple(shape) for shape in self.shapes]
@@ -275,6 +285,10 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "border_weight": (0.0, _INF), "pair_ratio_weight": (0.0, _INF),
     "max_full_cells": (1, _INF), "band_block": (1, _INF), "band_margin": (1, _INF),
 }  # fmt: skip
+_SWITCHES = (
+    "repeats", "refine", "absorb_fragments", "fragment_length_check", "leave_one_out_length_check",
+    "join_moved_anchors",
+)  # fmt: skip
 SETTABLE_OPTIONS: tuple[str, ...] = tuple(f.name for f in fields(AlignerConfig) if f.name != "shapes")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
@@ -322,6 +336,7 @@ class AlignStats:
     crossed_borders: int = 0  # neighbouring pairs joined because content crosses their border
     crossing_chars: int = 0  # characters embedded to test borders
     absorbed_fragments: int = 0  # lone pieces joined to their pair after the DP (``fragments.py``)
+    moved_anchor_joins: int = 0  # borders a number or name crossed, joined after the DP (``anchors.py``)
 
     def reset(self) -> None:
         for f in fields(self):
@@ -815,6 +830,8 @@ def align_vectors(
     tgt_texts: Sequence[str] | None = None,
     window_encoder: WindowEncoder | None = None,
     stats: AlignStats | None = None,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
 ) -> list[RawBead]:
     """The best monotone bead sequence covering every position of both sides once.
 
@@ -876,6 +893,23 @@ def align_vectors(
         joined = join_crossed(spans, crossed, may_join)
         stats.crossed_borders = len(spans) - len(joined)
         known.update(joined_text.cosines([span for span in joined if span not in known]))
+        spans = joined
+    if joined_text is not None and config.join_moved_anchors:
+        assert src_texts is not None and tgt_texts is not None
+        moved = moved_anchor_borders(spans, src_texts, tgt_texts, src_lang, tgt_lang)
+        allowed = _join_rule(problem, config)
+
+        def more_alike(left: Span, right: Span) -> bool:
+            # a moved name leaves each pair half right, so the joined bead is more alike than
+            # either; a clause the translation dropped leaves the joined bead between the two
+            if not allowed(left, right):
+                return False
+            both = (left[0] + right[0], left[1] + right[1])
+            known.update(joined_text.cosines([both]))
+            return known[both] > max(known[left], known[right])
+
+        joined = join_crossed(spans, moved, more_alike)
+        stats.moved_anchor_joins = len(spans) - len(joined)
         spans = joined
     if joined_text is not None and config.absorb_fragments:
         assert src_texts is not None and tgt_texts is not None

@@ -14,8 +14,11 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
+
+from .langid import is_known
 
 _TOKEN = re.compile(r"\d+|[^\W\d_]{4,}")
 _PREFIX = 5
@@ -67,3 +70,86 @@ def banded_overlap(
             inside = cols[(cols >= lo) & (cols < lo + width)]
             overlap[r, inside - lo] += w
     return overlap
+
+
+# languages that capitalise every noun: there a capital letter does not mark a name
+NOUN_CAPITALISING = frozenset({"de", "lb"})
+_MIN_NUMBER_DIGITS = 2  # "6" or "000" (of "1,000") moves between sentences by chance
+# what may stand before a sentence's first word: nothing, or a full stop (not an initial's, "E. M.")
+_SENTENCE_START = re.compile(r"(?:^|(?<![\s.][A-Z])[.!?…]\s+)[\W_]*$")
+
+
+def _name_keys(
+    src_texts: Sequence[str], tgt_texts: Sequence[str], src_lang: str | None, tgt_lang: str | None
+) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
+    """Per segment, its numbers and names: the keys that mark one thing wherever they occur.
+
+    A word is a name where every occurrence on both sides is capitalised and, on a side whose
+    language does not capitalise nouns, one is inside a sentence ("Abalakow", not "Singer" at
+    the start of a sentence against German "Singen"). An unknown language counts as capitalising
+    nouns, so with no language known only numbers count.
+    """
+    sides = []
+    capitalised: dict[str, bool] = {}
+    named: set[str] = set()
+    for texts, lang in ((src_texts, src_lang), (tgt_texts, tgt_lang)):
+        plain_capitals = lang is not None and is_known(lang) and lang.lower() not in NOUN_CAPITALISING
+        side_keys: list[dict[str, bool]] = []
+        seen: set[str] = set()
+        for text in texts:
+            keys: dict[str, bool] = {}  # key → whether it is a number
+            for match in _TOKEN.finditer(text):
+                token = match.group()
+                if token.isdigit():
+                    number = token.lstrip("0")
+                    if len(number) >= _MIN_NUMBER_DIGITS:
+                        keys[number] = True
+                    continue
+                key = _fold(token)
+                keys[key] = False
+                upper = token[0].isupper()
+                capitalised[key] = capitalised.get(key, True) and upper
+                if upper and plain_capitals and not _SENTENCE_START.search(text, 0, match.start()):
+                    named.add(key)
+            seen.update(keys)
+            side_keys.append(keys)
+        sides.append((side_keys, seen))
+    (src_keys, src_seen), (tgt_keys, tgt_seen) = sides
+    names = {k for k in named & src_seen & tgt_seen if capitalised[k]}
+
+    def kept(side_keys: list[dict[str, bool]]) -> list[frozenset[str]]:
+        return [frozenset(k for k, is_number in keys.items() if is_number or k in names) for keys in side_keys]
+
+    return kept(src_keys), kept(tgt_keys)
+
+
+def moved_anchor_borders(
+    spans: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
+    src_texts: Sequence[str],
+    tgt_texts: Sequence[str],
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+) -> set[int]:
+    """Borders k (between ``spans[k]`` and ``spans[k + 1]``, both pairs) that a number or name crossed.
+
+    Text+Berg dev: German "Erstersteigung 1933 durch B.M ." / "Abalakow , seitdem wiederholt
+    besucht ." against French "première ascension en 1933 par E. M. Abalakow ." / "Souvent
+    visité depuis .". Each sentence is most like the one at its place, so the DP makes two
+    1-1 beads; but "Abalakow" sits in the second German sentence and in the first French one,
+    and in neither of their own partners: the translator moved it across the border, and the
+    gold (and a reader) sees one 2-2 bead.
+    """
+    src_keys, tgt_keys = _name_keys(src_texts, tgt_texts, src_lang, tgt_lang)
+
+    def keys_of(positions: tuple[int, ...], side: list[frozenset[str]]) -> frozenset[str]:
+        return frozenset().union(*(side[p] for p in positions))
+
+    crossed = set()
+    for k, (left, right) in enumerate(pairwise(spans)):
+        if not (left[0] and left[1] and right[0] and right[1]):
+            continue
+        s1, t1 = keys_of(left[0], src_keys), keys_of(left[1], tgt_keys)
+        s2, t2 = keys_of(right[0], src_keys), keys_of(right[1], tgt_keys)
+        if ((s2 & t1) - t2 - s1) or ((s1 & t2) - t1 - s2):
+            crossed.add(k)
+    return crossed

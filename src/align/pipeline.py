@@ -107,6 +107,8 @@ class Pipeline:
                 # re-embedding plausible merges goes through the cache and counts as encoder work
                 window_encoder=self.encoder.encode,
                 stats=stats,
+                src_lang=doc.source.lang,
+                tgt_lang=doc.target.lang,
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw
