@@ -474,8 +474,8 @@ def test_moved_names_are_names_inside_a_sentence_and_numbers() -> None:
     assert "Singer, Raju" in first[0][0] and "Singen" in first[1][1]
     assert moved_anchor_borders(one_to_one, *first, "en", "de") == set()
     # the same border with every sentence start inside a line: then "Singer" would be a name
-    assert moved_anchor_borders(one_to_one, [first[0][0].replace(". Singer", ", Singer"), first[0][1]], first[1],
-                                "en", "de") == {0}  # fmt: skip
+    inside = [first[0][0].replace(". Singer", ", Singer"), first[0][1]]
+    assert moved_anchor_borders(one_to_one, inside, first[1], "en", "de") == {0}
 
 
 def test_a_list_in_one_sentence_against_six_lines_is_one_1_6_bead(pipeline, monkeypatch) -> None:

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -29,12 +29,16 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))[:_PREFIX]
 
 
+def _keyed_tokens(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each digit run (its key without leading zeros) and longer word (its folded prefix), with its match."""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        yield (token.lstrip("0") or "0") if token.isdigit() else _fold(token), match
+
+
 def anchor_keys(text: str) -> frozenset[str]:
     """The anchor keys of one segment: digit runs (without leading zeros) and folded word prefixes."""
-    keys = set()
-    for token in _TOKEN.findall(text):
-        keys.add((token.lstrip("0") or "0") if token.isdigit() else _fold(token))
-    return frozenset(keys)
+    return frozenset(key for key, _ in _keyed_tokens(text))
 
 
 def shared_anchors(
@@ -74,7 +78,7 @@ def banded_overlap(
 
 # languages that capitalise every noun: there a capital letter does not mark a name
 NOUN_CAPITALISING = frozenset({"de", "lb"})
-_MIN_NUMBER_DIGITS = 2  # "6" or "000" (of "1,000") moves between sentences by chance
+_MIN_NUMBER_DIGITS = 2  # "6" or "000" (of "1,000", key "0") moves between sentences by chance
 # what may stand before a sentence's first word: nothing, or a full stop (not an initial's, "E. M.")
 _SENTENCE_START = re.compile(r"(?:^|(?<![\s.][A-Z])[.!?…]\s+)[\W_]*$")
 
@@ -98,16 +102,13 @@ def _name_keys(
         seen: set[str] = set()
         for text in texts:
             keys: dict[str, bool] = {}  # key → whether it is a number
-            for match in _TOKEN.finditer(text):
-                token = match.group()
-                if token.isdigit():
-                    number = token.lstrip("0")
-                    if len(number) >= _MIN_NUMBER_DIGITS:
-                        keys[number] = True
+            for key, match in _keyed_tokens(text):
+                if match.group().isdigit():
+                    if len(key) >= _MIN_NUMBER_DIGITS:
+                        keys[key] = True
                     continue
-                key = _fold(token)
                 keys[key] = False
-                upper = token[0].isupper()
+                upper = match.group()[0].isupper()
                 capitalised[key] = capitalised.get(key, True) and upper
                 if upper and plain_capitals and not _SENTENCE_START.search(text, 0, match.start()):
                     named.add(key)
