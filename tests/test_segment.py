@@ -423,6 +423,47 @@ def test_mt_trailer_glued_to_last_sentence() -> None:
     assert texts_and_kinds(text, "en")[-1] == ("trailer", "Translated with www.DeepL.com/Translator (free version)")
 
 
+def test_translators_credits_are_lines_of_their_own_kind() -> None:
+    """Text+Berg dev's French ends on "( Traduit par L. S. )", which the gold leaves unaligned:
+    a credit translates nothing of the other side. A sentence that merely speaks of
+    translating, or goes on after a name, stays a sentence."""
+    credit_line = shared("textberg", "dev", "dev.fr").read_text(encoding="utf-8").splitlines()[553]
+    assert credit_line.strip() == "( Traduit par L. S. )"
+    credits = [
+        credit_line,
+        "Übersetzt von Roswitha Beyer , Bern .",
+        "(Traduction de l'allemand : Anne Rigo)",
+        "Aus dem Französischen übersetzt von Hans Müller.",
+        "Translated from the German by Jane Doe",
+        "[Übersetzung: Anna von Arnim]",
+    ]
+    for line in credits:
+        assert texts_and_kinds(line, "de") == [("credit", line.strip())]
+    assert [s.kind for s in presegmented("\n".join(credits) + "\n")] == [Kind.CREDIT] * len(credits)
+    sentences = [
+        "Übersetzt von ihm wurde das Buch nie.",
+        "Übersetzung: Die Rede des Präsidenten",
+        "Traduit par des amis qui ne savaient rien .",
+        "Il est parti (traduit par erreur) hier.",
+        "Translation: Putin says he will attend the summit",
+    ]
+    for line in sentences:
+        assert {kind for kind, _ in texts_and_kinds(line, "de")} <= {"sentence", "headline"}, line
+    assert texts_and_kinds("Übersetzt von Google", "de") == [("trailer", "Übersetzt von Google")]  # an MT tool
+
+
+def test_a_bracketed_credit_glued_to_text_is_cut_out() -> None:
+    text = "Der Gipfel war erreicht. (Übersetzung: Anna Meier) Dann kam der Abstieg."
+    assert texts_and_kinds(text, "de") == [
+        ("sentence", "Der Gipfel war erreicht."),
+        ("credit", "(Übersetzung: Anna Meier)"),
+        ("sentence", "Dann kam der Abstieg."),
+    ]
+    # unbracketed, the name could run on into the next sentence: left to Punkt
+    run_on = "Er kam an. Übersetzt von Anna Meier. Berlin ist groß."
+    assert {kind for kind, _ in texts_and_kinds(run_on, "de")} == {"sentence"}
+
+
 # --- the seed article -----------------------------------------------------------------------
 
 SEED_DE = [

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     SOURCE = "source"  # "Quelle: Agenturen", "Source: Reuters"
     DATELINE = "dateline"  # "14. September 2023"
     TRAILER = "trailer"  # "Übersetzt mit Deepl.com"
+    CREDIT = "credit"  # a translator's credit: "(Traduit par L. S.)", "Übersetzt von Anna Meier, Bern."
     EMPTY = "empty"  # an empty line of a pre-segmented file
 
     @property

@@ -3,12 +3,12 @@
 Line breaks are hard boundaries, except inside a paragraph that was hard-wrapped (PDF
 extraction): those lines are rejoined first, on request or where the wrapping is plain.
 Inside a unit (a line or a rejoined paragraph), special lines (bylines, datelines, source
-lines, metadata, MT-tool trailers) are recognised first; the rest is split by Punkt. Before
-Punkt runs, periods that cannot end a sentence (titles, "z. B.", "S. 225", "am 3. Oktober",
-list markers) are masked with a same-length placeholder, so offsets never move; after it
-runs, its breaks are checked against our rules and the breaks it misses after closing
-quotes and ellipses are added. Every span keeps its character offsets, so nothing of the
-input is lost or altered.
+lines, metadata, MT-tool trailers, translators' credits) are recognised first; the rest is
+split by Punkt. Before Punkt runs, periods that cannot end a sentence (titles, "z. B.",
+"S. 225", "am 3. Oktober", list markers) are masked with a same-length placeholder, so
+offsets never move; after it runs, its breaks are checked against our rules and the breaks
+it misses after closing quotes and ellipses are added. Every span keeps its character
+offsets, so nothing of the input is lost or altered.
 """
 
 from __future__ import annotations
@@ -96,6 +96,27 @@ TRAILER = re.compile(
     (?:\s*\((?:free\s+version|kostenlose\s+version|version\s+gratuite|versión\s+gratuita)\))?
     \s*\)?(?:\s*\*{2,}|\s*_)?""",
     re.X | re.I,
+)
+
+# A translator's credit: "( Traduit par L. S. )", "Übersetzt von Roswitha Beyer , Bern .",
+# "(Traduction de l'allemand : Anne Rigo)", "Translated from the German by Jane Doe". Like an
+# MT trailer it translates nothing of the other side, so it takes no part in alignment (the
+# Text+Berg gold leaves it unaligned). The keyword is matched in any case, the name only as
+# capitalised words, initials and name particles, so a sentence that goes on cannot match.
+_CREDIT_KEYWORD = r"""(?i:
+    (?:aus\s+dem\s+\w+\s+)?(?:übersetzt|übertragen)(?:\s+aus\s+dem\s+\w+)?\s+von
+   |(?:übersetzung|übertragung|deutsche\s+fassung)(?:\s+aus\s+dem\s+\w+)?\s*(?:von\s|:)
+   |deutsch\s+von
+   |(?:traduit|traduction|adaptation|adapté|trad\.)(?:\s+de\s+l\s*['’]\s*\w+)?\s*(?:par\s|de\s|d\s*['’]|:)
+   |(?:translated|translation)(?:\s+from\s+(?:the\s+)?\w+)?\s*(?:by\s|:)
+   |(?:tradotto|traduzione)(?:\s+dal(?:l['’])?\s*\w+)?\s*(?:da\s|di\s|:)
+   |(?:traducido|traducción)(?:\s+del\s+\w+)?\s*(?:por\s|de\s|:))"""
+_CREDIT_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|d[eai]|d['’]|von|van|der|den|du|la|le|y|et|und|and|&|,)"
+CREDIT = re.compile(
+    rf"""[(\[]?\s*{_CREDIT_KEYWORD}\s*
+    [A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s*{_CREDIT_NAME_WORD}){{0,7}}
+    \s*\.?\s*[)\]]?\s*\.?""",
+    re.X,
 )
 
 # Quote and bracket characters. "“" closes a German quote („…“) and opens an English one.
@@ -337,28 +358,42 @@ def classify_line(line: str) -> Kind | None:
         return Kind.BYLINE
     if SOURCE_LINE.match(line) and len(line.split()) <= 12 and not line.endswith((".", "!", "?")):
         return Kind.SOURCE
+    return _credit_kind(line)
+
+
+def _credit_kind(line: str) -> Kind | None:
+    """TRAILER for an MT tool's credit line, CREDIT for a translator's, else None."""
     if TRAILER.fullmatch(line):
         return Kind.TRAILER
+    if CREDIT.fullmatch(line):
+        return Kind.CREDIT
     return None
 
 
 # Every trailer holds one of these words; checking for them first skips the costly scan.
 _TRAILER_VERBS = ("übersetzt", "translated", "traduit", "traducido", "tradotto", "vertaald")
+# Every bracketed translator's credit holds one of these stems.
+_CREDIT_STEMS = ("übersetz", "übertrag", "deutsch", "tradu", "translat", "adapt", "trad.")
 
 
-def _find_trailer(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """A trailer inside text[start:end] that begins a line or follows a sentence end."""
+def _find_trailer(text: str, start: int, end: int) -> tuple[int, int, Kind] | None:
+    """A trailer, or a bracketed translator's credit, inside text[start:end] that begins a
+    line or follows a sentence end, and is followed by nothing or a new sentence."""
     lowered = text[start:end].lower()
-    if not any(verb in lowered for verb in _TRAILER_VERBS):
-        return None
-    for m in TRAILER.finditer(text, start, end):
+    candidates = []
+    if any(verb in lowered for verb in _TRAILER_VERBS):
+        candidates += [(m, Kind.TRAILER) for m in TRAILER.finditer(text, start, end)]
+    if ("(" in lowered or "[" in lowered) and any(stem in lowered for stem in _CREDIT_STEMS):
+        # unbracketed, a credit's name could run on into the next sentence's first words
+        candidates += [(m, Kind.CREDIT) for m in CREDIT.finditer(text, start, end) if m.group()[0] in "(["]
+    for m, kind in sorted(candidates, key=lambda c: c[0].start()):
         before = text[start : m.start()].rstrip()
         if before and not _SENTENCE_END_BEFORE.search(before):
             continue
         after = text[m.end() : end].lstrip()
         if after and not after[0].isupper():
             continue
-        return m.start(), m.end()
+        return m.start(), m.end(), kind
     return None
 
 
@@ -542,10 +577,10 @@ def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool
 
     trailer = _find_trailer(text, start, end)
     if trailer is not None:
-        t_start, t_end = _strip(text, *trailer)
+        t_start, t_end = _strip(text, *trailer[:2])
         return (
             segment_line(text, start, t_start, lang, first_line=first_line)
-            + [Span(t_start, t_end, Kind.TRAILER)]
+            + [Span(t_start, t_end, trailer[2])]
             + segment_line(text, t_end, end, lang)
         )
 
@@ -722,7 +757,7 @@ def presegmented(text: str) -> list[Segment]:
     for i, (start, end) in enumerate(line_bounds(text.removesuffix("\n"))):
         s, e = _strip(text, start, end)
         line = text[s:e]
-        kind = Kind.EMPTY if not line else (Kind.TRAILER if TRAILER.fullmatch(line) else Kind.SENTENCE)
+        kind = Kind.EMPTY if not line else (_credit_kind(line) or Kind.SENTENCE)
         segments.append(Segment(i, line, s, e, kind, i))
     return segments
 
