@@ -20,7 +20,7 @@ CALLING_CARD = re.compile(
 )
 
 
-def _credit(text: str) -> str | None:
+def _tool_credit(text: str) -> str | None:
     match = TRAILER.search(text) or CALLING_CARD.search(text)
     return match.group().strip() if match else None
 
@@ -30,7 +30,7 @@ def find_mt_attribution(ctx: Context) -> list[Flag]:
     flags = []
     for side, name in ((ctx.doc.source, "src"), (ctx.doc.target, "tgt")):
         for seg in side.segments:
-            credit = _credit(seg.text)
+            credit = _tool_credit(seg.text)
             if seg.kind == Kind.TRAILER or credit:
                 where = "line" if seg.kind == Kind.TRAILER or credit == seg.text.strip() else "inside the segment"
                 flags.append(
@@ -49,9 +49,9 @@ def machine_translated_verdict(ctx: Context) -> list[Flag]:
     """One document-level flag per side that credits an MT tool: that side is machine translated."""
     flags = []
     for side, name in ((ctx.doc.source, "src"), (ctx.doc.target, "tgt")):
-        credits = [seg for seg in side.segments if seg.kind == Kind.TRAILER or _credit(seg.text)]
+        credits = [seg for seg in side.segments if seg.kind == Kind.TRAILER or _tool_credit(seg.text)]
         if credits:
-            first = clip(_credit(credits[0].text) or credits[0].text, 60)
+            first = clip(_tool_credit(credits[0].text) or credits[0].text, 60)
             flags.append(
                 Flag(
                     "machine_translated",
