@@ -122,6 +122,19 @@ def test_one_language_only_is_refused(tmp_path: Path) -> None:
         load_document(path)
 
 
+def test_a_side_with_no_sentences_names_what_it_holds(tmp_path: Path) -> None:
+    """Text+Berg dev's French credit line alone is no text to align: the error says so."""
+    credit = shared("textberg", "dev", "dev.fr").read_text(encoding="utf-8").splitlines()[553]
+    de, fr = tmp_path / "a.de", tmp_path / "a.fr"
+    de.write_text("Die Sonne ist hinter dem Lohner verschwunden .\n", encoding="utf-8")
+    fr.write_text(f"{credit}\n\n", encoding="utf-8")
+    with pytest.raises(AlignError, match=r"a\.fr: no sentences to align on the fr side \(only 1 credit line\)$"):
+        load_document(de, fr, src_lang="de", tgt_lang="fr", presegmented_input=True)
+    fr.write_text("By Jane Doe\nSource: Reuters\nVon Hans Meyer\n", encoding="utf-8")
+    with pytest.raises(AlignError, match=r"fr side \(only 2 byline lines, 1 source line\)$"):
+        load_document(de, fr, src_lang="de", tgt_lang="fr")
+
+
 def test_two_files_presegmented_keep_line_numbers_as_ids() -> None:
     de = shared("textberg", "test", "test0.de")
     fr = shared("textberg", "test", "test0.fr")

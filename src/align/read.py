@@ -7,6 +7,7 @@ block, like the seed article) or two files, source and target.
 from __future__ import annotations
 
 import codecs
+import collections
 import re
 import sys
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from . import langid
 from .errors import AlignError
-from .model import Document, Side
+from .model import Document, Kind, Side
 from .segment import classify_line, line_bounds, presegmented, segment_lines
 
 _BOMS = (
@@ -390,7 +391,11 @@ def load_document(
             target = Side(t_lang, tgt_text, segment_lines(tgt_text, _nonblank_lines(tgt_text), t_lang), str(path2))
     for side in (source, target):
         if not any(seg.is_content for seg in side.segments):
-            raise AlignError(f"{_file_name(side.path, 'input')}: no sentences to align on the {side.lang} side")
+            # say what was there instead, so a file of bylines or credits is not a puzzle
+            kinds = collections.Counter(seg.kind.value for seg in side.segments if seg.kind != Kind.EMPTY)
+            lines = [f"{n} {kind} line" + "s" * (n > 1) for kind, n in kinds.items()]
+            found = f" (only {', '.join(lines)})" if lines else ""
+            raise AlignError(f"{_file_name(side.path, 'input')}: no sentences to align on the {side.lang} side{found}")
     # a mixed file's two blocks were told apart by their languages, line by line
     warnings = language_warnings(source, target, bool(src_lang or tgt_lang)) if path2 is not None else []
     return Document(doc_id, source, target, warnings)
