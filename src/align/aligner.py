@@ -907,7 +907,8 @@ def align_vectors(
             if not allowed(left, right):
                 return False
             both = (left[0] + right[0], left[1] + right[1])
-            known.update(joined_text.cosines([both]))
+            if both not in known:  # the crossing check may have embedded it already
+                known.update(joined_text.cosines([both]))
             return known[both] > max(known[left], known[right])
 
         joined = join_crossed(spans, moved, more_alike)

@@ -376,9 +376,9 @@ _TRAILER_VERBS = ("übersetzt", "translated", "traduit", "traducido", "tradotto"
 _CREDIT_STEMS = ("übersetz", "übertrag", "deutsch", "tradu", "translat", "adapt", "trad.")
 
 
-def _find_trailer(text: str, start: int, end: int) -> tuple[int, int, Kind] | None:
-    """A trailer, or a bracketed translator's credit, inside text[start:end] that begins a
-    line or follows a sentence end, and is followed by nothing or a new sentence."""
+def _find_credit(text: str, start: int, end: int) -> tuple[int, int, Kind] | None:
+    """An MT tool's trailer, or a bracketed translator's credit, inside text[start:end] that
+    begins a line or follows a sentence end, and is followed by nothing or a new sentence."""
     lowered = text[start:end].lower()
     candidates = []
     if any(verb in lowered for verb in _TRAILER_VERBS):
@@ -575,12 +575,12 @@ def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool
     if kind is not None:
         return [Span(start, end, kind)]
 
-    trailer = _find_trailer(text, start, end)
-    if trailer is not None:
-        t_start, t_end = _strip(text, *trailer[:2])
+    credit = _find_credit(text, start, end)
+    if credit is not None:
+        t_start, t_end = _strip(text, *credit[:2])
         return (
             segment_line(text, start, t_start, lang, first_line=first_line)
-            + [Span(t_start, t_end, trailer[2])]
+            + [Span(t_start, t_end, credit[2])]
             + segment_line(text, t_end, end, lang)
         )
 
