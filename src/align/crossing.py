@@ -21,7 +21,8 @@ neighbour's translation than its own bead's (one short clause embedded); candida
 crossed first until ``crossing_budget`` × the input characters are spent.
 
 Off by default (``AlignerConfig.crossing_gain = 0``): Text+Berg dev .893 → .917 with it, but
-on the seven test documents it joins only three borders and none of them is a gold bead.
+on the seven test documents it joins only three borders and none of them is a gold bead. With
+the later steps it gains one dev bead (.942 → .945) for .25× of dev's input embedded again.
 """
 
 from __future__ import annotations
