@@ -887,9 +887,9 @@ def align_vectors(
     if joined_text is not None:
         # a merge the path kept on its parts' score (settling was off or ran out) reports a real cosine
         known.update(joined_text.cosines([spans[step] for step, _ in _on_parts(path, keys, cosines, n, m)]))
+    may_join = _join_rule(problem, config)  # both joins below follow the DP's rules for a merge
     if joined_text is not None and config.crossing_gain > 0:
         assert window_encoder is not None and src_texts is not None and tgt_texts is not None
-        may_join = _join_rule(problem, config)
         crossed, stats.crossing_chars = crossed_borders(
             spans, src_vecs, tgt_vecs, src_texts, tgt_texts, window_encoder, may_join, config.crossing_gain,
             config.crossing_min_score, config.crossing_budget * float(src_lens.sum() + tgt_lens.sum()),
@@ -901,12 +901,11 @@ def align_vectors(
     if joined_text is not None and config.join_moved_anchors:
         assert src_texts is not None and tgt_texts is not None
         moved = moved_anchor_borders(spans, src_texts, tgt_texts, src_lang, tgt_lang)
-        allowed = _join_rule(problem, config)
 
         def more_alike(left: Span, right: Span) -> bool:
             # a moved name leaves each pair half right, so the joined bead is more alike than
             # either; a clause the translation dropped leaves the joined bead between the two
-            if not allowed(left, right):
+            if not may_join(left, right):
                 return False
             both = (left[0] + right[0], left[1] + right[1])
             if both not in known:  # the crossing check may have embedded it already

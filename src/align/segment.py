@@ -577,10 +577,11 @@ def segment_line(text: str, start: int, end: int, lang: str, *, first_line: bool
 
     credit = _find_credit(text, start, end)
     if credit is not None:
-        t_start, t_end = _strip(text, *credit[:2])
+        c_start, c_end, credit_kind = credit
+        t_start, t_end = _strip(text, c_start, c_end)
         return (
             segment_line(text, start, t_start, lang, first_line=first_line)
-            + [Span(t_start, t_end, credit[2])]
+            + [Span(t_start, t_end, credit_kind)]
             + segment_line(text, t_end, end, lang)
         )
 
