@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
@@ -625,6 +625,10 @@ def test_settings_are_checked_when_made() -> None:
     for bad in ({"skip_penalty": float("nan")}, {"refine_budget": -1.0}, {"band_block": 0}, {"repeats": "yes"}):
         with pytest.raises(AlignError):
             AlignerConfig(**bad)
+    switches = [f.name for f in fields(AlignerConfig) if isinstance(getattr(AlignerConfig(), f.name), bool)]
+    for name in switches:  # every on/off setting, including ones added later
+        with pytest.raises(AlignError, match=f"{name} must be true or false"):
+            AlignerConfig(**{name: "yes"})
     with pytest.raises(AlignError, match="must include 1-1, 1-0 and 0-1"):
         AlignerConfig(shapes=((1, 1), (1, 2), (2, 1)))  # some documents would have no path
     pairs_only = AlignerConfig().with_max_merge(2)

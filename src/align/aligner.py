@@ -289,10 +289,8 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "border_weight": (0.0, _INF), "pair_ratio_weight": (0.0, _INF),
     "max_full_cells": (1, _INF), "band_block": (1, _INF), "band_margin": (1, _INF),
 }  # fmt: skip
-_SWITCHES = (
-    "repeats", "refine", "absorb_fragments", "fragment_length_check", "leave_one_out_length_check",
-    "join_moved_anchors",
-)  # fmt: skip
+# every on/off setting, read from the dataclass so a new one is checked without being listed here
+_SWITCHES = tuple(f.name for f in fields(AlignerConfig) if f.type in (bool, "bool"))
 SETTABLE_OPTIONS: tuple[str, ...] = tuple(f.name for f in fields(AlignerConfig) if f.name != "shapes")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
