@@ -484,3 +484,20 @@ def test_eval_per_document_keeps_gold_files_of_the_same_name(tmp_path: Path, cap
     code, out, _ = run_main_output(args, capsys, monkeypatch)
     documents = json.loads(out)["documents"]
     assert code == 0 and {name: s["strict_f1"] for name, s in documents.items()} == {a: 1.0, b: 0.0}
+
+
+def test_eval_warns_when_a_segment_sits_in_two_beads(tmp_path: Path, capsys, monkeypatch) -> None:
+    # was: scored without a word, the repeated segment counted once per bead
+    gold = shared("textberg", "dev", "dev.defr")
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["[0]:[0]", "[1]:[1]"]
+    joined = tmp_path / "joined.txt"  # source segment 0 also opens the second bead
+    joined.write_text("\n".join([lines[0], "[0, 1]:[1]", *lines[2:]]) + "\n", encoding="utf-8")
+    code, out, stderr = run_main_output(["eval", "--gold", str(gold), "--test", str(joined)], capsys, monkeypatch)
+    assert code == 0 and "| strict |" in out
+    assert stderr == (
+        "align: warning: dev.defr: the output's beads put source segment 0 in more than one bead; each "
+        "segment belongs in one bead, and the scores count it once per bead\n"
+    )
+    code, _, stderr = run_main_output(["eval", "--gold", str(gold), "--test", str(gold)], capsys, monkeypatch)
+    assert code == 0 and stderr == ""  # the real gold puts every segment in one bead

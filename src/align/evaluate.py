@@ -292,6 +292,28 @@ def extent_mismatches(names: Sequence[str], gold_docs, test_docs, what: str = "o
     return lines
 
 
+def repeated_segments(names: Sequence[str], docs, what: str) -> list[str]:
+    """One line per document whose beads put a segment in more than one bead.
+
+    An alignment puts each segment in one bead (gold standards, ``alignments.jsonl``, Vecalign
+    and Bertalign output alike); a segment in two beads is counted twice, so the scores mean
+    little. Most often the file was hand-edited or joined from two runs.
+    """
+    lines = []
+    for name, beads in zip(names, docs, strict=True):
+        for side, position in (("source", 0), ("target", 1)):
+            counts = Counter(i for bead in beads for i in bead[position])
+            repeated = sorted(i for i, count in counts.items() if count > 1)
+            if repeated:
+                more = f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""
+                shown = ", ".join(map(str, repeated[:5])) + more
+                lines.append(
+                    f"{name}: the {what}'s beads put {side} segment{'s' if len(repeated) > 1 else ''} {shown} in more "
+                    "than one bead; each segment belongs in one bead, and the scores count it once per bead"
+                )
+    return lines
+
+
 def format_per_document(scores: dict[str, Scores], digits: int = 3) -> str:
     """A markdown table of ``per_document``: one row per document, worst strict F1 first."""
     lines = ["| document | strict P | strict R | strict F1 | lax F1 |", "|---|---|---|---|---|"]
