@@ -451,13 +451,7 @@ def evaluate_command(
     name_counts = Counter(p.name for p in gold_paths)
     names = [p.name if name_counts[p.name] == 1 else str(p) for p in gold_paths]
     documents = evaluate.per_document(names, gold_docs, test_docs) if per_document else None
-    mismatches = evaluate.repeated_segments(names, gold_docs, "gold")
-    mismatches += evaluate.repeated_segments(names, test_docs, "output")
-    mismatches += evaluate.extent_mismatches(names, gold_docs, test_docs)
-    if baseline_docs is not None:
-        mismatches += evaluate.repeated_segments(names, baseline_docs, "baseline")
-        mismatches += evaluate.extent_mismatches(names, gold_docs, baseline_docs, "baseline")
-    for line in mismatches:
+    for line in evaluate.input_warnings(names, gold_docs, test_docs, baseline_docs):
         click.echo(f"align: warning: {line}", err=True)
     if as_json:
         report: dict = scores.to_dict()

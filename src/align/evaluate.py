@@ -314,6 +314,16 @@ def repeated_segments(names: Sequence[str], docs, what: str) -> list[str]:
     return lines
 
 
+def input_warnings(names: Sequence[str], gold_docs, test_docs, baseline_docs=None) -> list[str]:
+    """What looks wrong with the files ``align eval`` scores: segments in two beads, outputs of another document."""
+    lines = repeated_segments(names, gold_docs, "gold") + repeated_segments(names, test_docs, "output")
+    lines += extent_mismatches(names, gold_docs, test_docs)
+    if baseline_docs is not None:
+        lines += repeated_segments(names, baseline_docs, "baseline")
+        lines += extent_mismatches(names, gold_docs, baseline_docs, "baseline")
+    return lines
+
+
 def format_per_document(scores: dict[str, Scores], digits: int = 3) -> str:
     """A markdown table of ``per_document``: one row per document, worst strict F1 first."""
     lines = ["| document | strict P | strict R | strict F1 | lax F1 |", "|---|---|---|---|---|"]
