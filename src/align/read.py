@@ -7,9 +7,9 @@ block, like the seed article) or two files, source and target.
 from __future__ import annotations
 
 import codecs
-import collections
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
@@ -392,7 +392,7 @@ def load_document(
     for side in (source, target):
         if not any(seg.is_content for seg in side.segments):
             # say what was there instead, so a file of bylines or credits is not a puzzle
-            kinds = collections.Counter(seg.kind.value for seg in side.segments if seg.kind != Kind.EMPTY)
+            kinds = Counter(seg.kind.value for seg in side.segments if seg.kind != Kind.EMPTY)
             lines = [f"{n} {kind} line" + "s" * (n > 1) for kind, n in kinds.items()]
             found = f" (only {', '.join(lines)})" if lines else ""
             raise AlignError(f"{_file_name(side.path, 'input')}: no sentences to align on the {side.lang} side{found}")
