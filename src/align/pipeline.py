@@ -22,6 +22,7 @@ from .flags import DROP_TYPES, FlagConfig, detect, drops_inside_pairs
 from .model import Alignment, Bead, Document, Side
 from .read import language_warnings, load_document
 from .segment import presegmented
+from .wordmatch import WordMatcher
 
 
 @contextmanager
@@ -54,6 +55,7 @@ class Pipeline:
         self.aligner_config = aligner_config or AlignerConfig()
         self.flag_config = flag_config or FlagConfig()
         self._noise_floor: float | None = None
+        self.word_matcher = WordMatcher()  # loads its model on first use
         self.align_stats = AlignStats()  # what the aligner did for the last document
 
     @property
@@ -109,6 +111,7 @@ class Pipeline:
                 stats=stats,
                 src_lang=doc.source.lang,
                 tgt_lang=doc.target.lang,
+                word_share=self.word_matcher.share,
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw

@@ -1,0 +1,56 @@
+"""The word witness for fragments (``wordmatch.py``), on real text with the bundled model."""
+
+from __future__ import annotations
+
+from align import AlignerConfig
+from conftest import deen_document, shared
+
+THRESHOLD = AlignerConfig().fragment_word_share
+
+
+def _pairs(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
+
+
+def _dev(lines: slice, side: str) -> list[str]:
+    return shared("textberg", "dev", f"dev.{side}").read_text(encoding="utf-8").splitlines()[lines]
+
+
+def test_a_folded_sentence_finds_its_words_in_the_pair_and_a_dropped_one_does_not(pipeline) -> None:
+    """Text+Berg dev: the French folds German 262 ("Tastend , unter dichten Schneeböen …") into
+    the translation of German 261 ("… où ils dévalent à tâtons"); WMT21: English 6 of a Kurier
+    article with its German sentence dropped, next to the pair of sentences 5."""
+    de, fr = _dev(slice(261, 263), "de"), _dev(slice(311, 312), "fr")
+    matcher = pipeline.word_matcher
+    assert matcher.share(de[1], de[0], fr[0]) > THRESHOLD
+    en, de_news = deen_document("wmt21_newstest2021_deen.tsv", "kurier.at.204625")
+    assert matcher.share(en[6], en[5], de_news[5]) < THRESHOLD
+    # the states are those of the word pieces with a letter or digit, of unit length
+    word, dotted, dots = matcher.pieces(["Endlich", "Endlich . .", ". . ."])
+    assert word.shape == dotted.shape and len(word) >= 1 and dots.shape == (0, 384)
+    assert abs(float((dotted * dotted).sum(axis=1).min()) - 1.0) < 1e-6
+
+
+def test_a_sentence_folded_into_its_neighbour_joins_its_pair_on_its_words(pipeline, monkeypatch) -> None:
+    """The fold above in its context (German 250-271, French 298-321): the gold bead is the 2-1
+    German 261-262 / French 311. The joined pair is less alike than 261 / 311 alone, so the
+    cosine alone leaves 262 out; its words join it."""
+    de, fr = _dev(slice(250, 272), "de"), _dev(slice(298, 322), "fr")
+    fold = ((11, 12), (13,))
+    assert fold in _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert pipeline.align_stats.absorbed_fragments >= 1
+    monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(fragment_word_share=0.0))
+    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert ((11,), (13,)) in beads and ((12,), ()) in beads
+
+
+def test_in_a_short_document_a_dropped_line_stays_out_whatever_its_words(pipeline) -> None:
+    """FLORES, a two-line document whose first German line is gone: the English line shares
+    "pencil" and "people" with the remaining German line and passes the word witness, but in
+    a document of a few lines the witness is not asked; the leave-one-out check keeps it out."""
+    en, de = deen_document(
+        "flores200_devtest_deen.tsv", "https://en.wikibooks.org/wiki/Wikijunior:How_Things_Work/Pencil"
+    )
+    src, tgt = en[:2], de[1:2]
+    assert pipeline.word_matcher.share(src[0], src[1], tgt[0]) > THRESHOLD
+    assert _pairs(pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
