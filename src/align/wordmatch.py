@@ -23,7 +23,6 @@ when a candidate fragment exists). They are the same whatever sentence encoder a
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 
@@ -49,9 +48,10 @@ class WordMatcher:
         from tokenizers import Tokenizer
 
         from .bundled_ct2 import ensure_ct2_dir
+        from .embed import cpu_threads
 
         directory = ensure_ct2_dir(layers=LAYERS)
-        threads = self._threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or (os.cpu_count() or 1)
+        threads = cpu_threads(self._threads)
         self._model = ctranslate2.Encoder(str(directory), device="cpu", compute_type="float32", intra_threads=threads)
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_truncation()
