@@ -109,4 +109,6 @@ def ensure_ct2_dir(directory: str | Path | None = None, layers: int | None = Non
     ``layers``, a directory of its first that many layers (~0.4 GB: the embeddings are most)."""
     name = f"{MODEL_DIR_NAME}-layers{layers}" if layers else MODEL_DIR_NAME
     target = Path(directory) if directory else model_cache_dir(name)
+    if not layers:
+        return ensure_written(target, FORMAT_VERSION, write_ct2_dir)
     return ensure_written(target, FORMAT_VERSION, lambda path: write_ct2_dir(path, layers=layers))
