@@ -25,6 +25,11 @@ def shared(*parts: str) -> Path:
     return path
 
 
+def bead_pairs(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """An alignment's beads as (source ids, target ids), as gold beads are written."""
+    return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
+
+
 def deen_document(file: str, doc_id: str) -> tuple[list[str], list[str]]:
     """The English and German segments of one document of a ``deen/`` file (skips without the data)."""
     with open(shared("deen", file), encoding="utf-8", newline="") as f:

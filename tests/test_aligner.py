@@ -16,7 +16,7 @@ from align.aligner import AlignerConfig, AlignStats, _full_band, _mirror_joins, 
 from align.anchors import anchor_keys, moved_anchor_borders, shared_anchors
 from align.errors import AlignError
 from align.evaluate import read_bead_file, score
-from conftest import deen_document, shared
+from conftest import bead_pairs, deen_document, shared
 
 
 def _random_side(rng: np.random.Generator, size: int, dim: int = 16) -> np.ndarray:
@@ -166,15 +166,11 @@ def _news_documents(count: int) -> list[tuple[list[str], list[str]]]:
 FLORES_TORONTO = "https://en.wikinews.org/wiki/Toronto_team-led_research_on_Type_1_Diabetes_%27groundbreaking%27"
 
 
-def _pairs(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
-
-
 def test_a_repeated_sentence_is_left_unaligned_and_the_first_copy_carries_the_alignment(pipeline) -> None:
     en, de = _news_documents(1)[0]
     for k in (0, 3):  # the MT system wrote German sentence k twice (exact copies score alike)
         repeated = de[: k + 1] + [de[k]] + de[k + 1 :]
-        beads = _pairs(pipeline.align_segments(en, repeated, src_lang="en", tgt_lang="de"))
+        beads = bead_pairs(pipeline.align_segments(en, repeated, src_lang="en", tgt_lang="de"))
         expected = [((i,), (i if i <= k else i + 1,)) for i in range(len(en))]
         expected.insert(k + 1, ((), (k + 1,)))
         assert beads == expected
@@ -189,7 +185,7 @@ def test_lines_that_differ_only_in_their_numbers_are_not_repeats(pipeline, monke
     assert en[13:15] == ["<contents for=sec1>section 1…</contents>", "<contents for=sec2>section 2…</contents>"]
     for gap in (0.05, 0.08):
         monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(skip_penalty=gap))
-        beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+        beads = bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
         assert beads == [((i,), (i,)) for i in range(len(en))], gap
 
 
@@ -206,10 +202,10 @@ def test_a_fragment_next_to_a_repeat_joins_its_pair_but_a_dropped_sentence_stays
     en = en[:10] + en[11:]
     expected = [((i,), (i,)) for i in range(10)] + [((), (10,))] + [((i - 1,), (i,)) for i in range(11, 24)]
     expected += [((23,), (24, 25)), ((), (26,))] + [((i - 3,), (i,)) for i in range(27, len(de))]
-    beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
     assert beads == expected
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(absorb_fragments=False))
-    beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
     assert ((23,), (24,)) in beads and ((), (25,)) in beads  # the DP alone leaves the fragment out
 
 
@@ -223,7 +219,7 @@ def test_a_repeat_stays_out_even_where_joining_it_would_make_a_pair_more_alike(p
     de = de[: k + 1] + [de[k]] + de[k + 1 :]
     expected = [((i,), (i,)) for i in range(k + 1)] + [((), (k + 1,))]
     expected += [((i,), (i + 1,)) for i in range(k + 1, len(en))]
-    assert _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")) == expected
+    assert bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")) == expected
 
 
 def test_a_line_dropped_from_a_three_line_document_stays_out_of_its_neighbours_pair(pipeline, monkeypatch) -> None:
@@ -233,13 +229,13 @@ def test_a_line_dropped_from_a_three_line_document_stays_out_of_its_neighbours_p
     # mutual best pairs give the ratio of the lines that were translated.
     en, de = deen_document("flores200_devtest_deen.tsv", FLORES_TORONTO)
     en, de = en[:3], [de[0], de[2]]
-    assert _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")) == [
+    assert bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de")) == [
         ((0,), (0,)),
         ((1,), ()),
         ((2,), (1,)),
     ]
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(pair_ratio_weight=0.0))
-    beads = _pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en, de, src_lang="en", tgt_lang="de"))
     assert any(1 in src and len(src) > 1 for src, _ in beads)  # by the totals alone it goes into a merge
 
 
@@ -253,9 +249,9 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
         "flores200_devtest_deen.tsv", "https://en.wikinews.org/wiki/Support_for_an_Australian_republic_slips"
     )
     dropped = en[:2], [de[1]]
-    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
+    assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
     joined = [f"{en[0]} {en[1]}"], de[:2]
-    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
+    assert bead_pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
     # without the check, or without settling (this short document's share of the re-embedding
     # budget cannot pay to embed the merge, so the check never sees it), the 2-1 wins
     for config in (
@@ -263,7 +259,7 @@ def test_a_line_dropped_from_two_lines_stays_out_while_joined_lines_stay_one_bea
         AlignerConfig(settle_rounds=0),
     ):
         monkeypatch.setattr(pipeline, "aligner_config", config)
-        assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+        assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
 
 
 def test_a_merge_the_path_kept_on_its_parts_score_is_judged_again_as_real_text(pipeline, monkeypatch) -> None:
@@ -279,10 +275,10 @@ def test_a_merge_the_path_kept_on_its_parts_score_is_judged_again_as_real_text(p
         "flores200_devtest_deen.tsv", "https://en.wikibooks.org/wiki/Wikijunior:Bugs/Insects_Intro"
     )
     joined = insects_en[:3], [insects_de[0], f"{insects_de[1]} {insects_de[2]}"]
-    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
-    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
+    assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
+    assert bead_pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(settle_rounds=0))
-    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
+    assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == [((0, 1), (0,))]
 
 
 def test_a_short_news_item_whose_headline_lost_its_translation(pipeline, monkeypatch) -> None:
@@ -295,11 +291,11 @@ def test_a_short_news_item_whose_headline_lost_its_translation(pipeline, monkeyp
     dropped = en, de[1:]
     joined = en, [f"{de[0]} {de[1]}", *de[2:]]
     headline_out = [((0,), ()), ((1,), (0,)), ((2,), (1,)), ((3,), (2,))]
-    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == headline_out
-    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
+    assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de")) == headline_out
+    assert bead_pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
     # the check only on a bead holding the whole document (session 29): the headline rides along
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=0.0, short_document_segments=0))
-    assert _pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
+    assert bead_pairs(pipeline.align_segments(*dropped, src_lang="en", tgt_lang="de"))[0] == ((0, 1), (0,))
 
 
 def test_two_lines_a_translator_joined_in_a_short_document_stay_one_bead(pipeline) -> None:
@@ -309,7 +305,7 @@ def test_two_lines_a_translator_joined_in_a_short_document_stay_one_bead(pipelin
     # short for that German, and a line the translation lacked would not mend the length ratio.
     en, de = deen_document("flores200_devtest_deen.tsv", "https://en.wikivoyage.org/wiki/Winter_driving")
     joined = en[:3], [de[0], f"{de[1]} {de[2]}"]
-    assert _pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
+    assert bead_pairs(pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((1, 2), (1,))]
 
 
 def test_a_line_added_to_a_one_line_document_stays_out(e5_pipeline, monkeypatch) -> None:
@@ -322,10 +318,10 @@ def test_a_line_added_to_a_one_line_document_stays_out(e5_pipeline, monkeypatch)
         "flores200_devtest_deen.tsv", "https://en.wikinews.org/wiki/China_promises_cut_in_carbon_dioxide_emissions"
     )
     added, joined = ([en[0]], de[:2]), ([f"{en[0]} {en[1]}"], de[:2])
-    assert _pairs(e5_pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((), (1,))]
-    assert _pairs(e5_pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
+    assert bead_pairs(e5_pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0,)), ((), (1,))]
+    assert bead_pairs(e5_pipeline.align_segments(*joined, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
     monkeypatch.setattr(e5_pipeline, "aligner_config", AlignerConfig(pair_ratio_weight=0.0))
-    assert _pairs(e5_pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
+    assert bead_pairs(e5_pipeline.align_segments(*added, src_lang="en", tgt_lang="de")) == [((0,), (0, 1))]
 
 
 def test_two_lines_on_one_subject_stay_two_pairs_though_one_bead_could_hold_the_whole_document(pipeline) -> None:
@@ -336,7 +332,7 @@ def test_two_lines_on_one_subject_stay_two_pairs_though_one_bead_could_hold_the_
     en, de = deen_document(
         "flores200_devtest_deen.tsv", "https://en.wikibooks.org/wiki/Introduction_to_Sociology/Culture"
     )
-    beads = _pairs(pipeline.align_segments(en[:2], de[:2], src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en[:2], de[:2], src_lang="en", tgt_lang="de"))
     assert beads == [((0,), (0,)), ((1,), (1,))]
 
 
@@ -347,7 +343,7 @@ def test_a_run_of_inserted_sentences_is_left_out_while_a_split_fragment_is_merge
     cut = en[5].index(", ", len(en[5]) // 3) + 1
     en_split = en[:5] + [en[5][:cut], en[5][cut:].strip()] + en[6:]
     de_inserted = de[:3] + other_de[:6] + de[3:]
-    beads = _pairs(pipeline.align_segments(en_split, de_inserted, src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en_split, de_inserted, src_lang="en", tgt_lang="de"))
     assert [((), (j,)) for j in range(3, 9)] == [b for b in beads if not b[0]]  # every inserted one, nothing else
     assert ((5, 6), (5 + 6,)) in beads  # the fragment joins its other half
     assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1  # all other pairs 1-1
@@ -403,14 +399,14 @@ def test_the_leave_one_out_check_keeps_a_dropped_sentence_out_of_its_neighbours_
     """
     en, de = deen_document("wmt21_newstest2021_deen.tsv", "kurier.at.204625")
     dropped = de[:6] + de[7:]
-    beads = _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+    beads = bead_pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
     assert ((5,), (5,)) in beads and ((6,), ()) in beads
     assert sum(len(s) == 1 and len(t) == 1 for s, t in beads) == len(en) - 1
     cut = de[11].index(", ") + 1  # the German sentence 11 split at its comma: a 1-2
     split = de[:11] + [de[11][:cut], de[11][cut:].strip()] + de[12:]
-    assert ((11,), (11, 12)) in _pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
+    assert ((11,), (11, 12)) in bead_pairs(pipeline.align_segments(en, split, src_lang="en", tgt_lang="de"))
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(leave_one_out_weight=0.0))
-    assert ((5, 6), (5,)) in _pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
+    assert ((5, 6), (5,)) in bead_pairs(pipeline.align_segments(en, dropped, src_lang="en", tgt_lang="de"))
 
 
 def test_two_sentences_whose_content_crosses_their_border_become_one_bead(e5_pipeline, monkeypatch) -> None:
@@ -427,10 +423,10 @@ def test_two_sentences_whose_content_crosses_their_border_become_one_bead(e5_pip
     # "250" also crossed the first border: the join of moved names, which would take it, is off here
     no_names = AlignerConfig(join_moved_anchors=False)
     monkeypatch.setattr(e5_pipeline, "aligner_config", replace(no_names, crossing_gain=0.02))
-    beads = _pairs(e5_pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(e5_pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert all(bead in beads for bead in local) and e5_pipeline.align_stats.crossed_borders == 2
     monkeypatch.setattr(e5_pipeline, "aligner_config", no_names)  # off by default: the two 1-1 beads each
-    beads = _pairs(e5_pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(e5_pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
 
 
@@ -446,10 +442,10 @@ def test_a_name_the_translator_moved_across_a_border_joins_the_two_pairs(pipelin
     fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()[458:501]
     gold = [((395, 396), (465, 466)), ((419, 420), (496, 497))]
     local = [(tuple(i - 388 for i in s), tuple(j - 458 for j in t)) for s, t in gold]
-    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert all(bead in beads for bead in local) and pipeline.align_stats.moved_anchor_joins == 2
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(join_moved_anchors=False))
-    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert all(((s[0],), (t[0],)) in beads and ((s[1],), (t[1],)) in beads for s, t in local)
 
 
@@ -486,9 +482,9 @@ def test_a_list_in_one_sentence_against_six_lines_is_one_1_6_bead(pipeline, monk
     de = base.with_suffix(".de").read_text(encoding="utf-8").splitlines()[58:63]
     fr = base.with_suffix(".fr").read_text(encoding="utf-8").splitlines()[91:101]
     whole_list = ((3,), (3, 4, 5, 6, 7, 8))  # German 61, French 94-99
-    assert whole_list in _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert whole_list in bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig().with_max_merge(5))
-    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert ((3,), (3, 4, 5, 6, 7)) in beads and ((), (8,)) in beads
 
 
@@ -510,9 +506,9 @@ def test_a_sentence_cut_inside_a_bracket_stays_in_one_bead_with_the_border_cost(
         local = (tuple(i - s0 for i in gold_src), tuple(j - t0 for j in gold_tgt))
         dp_alone = AlignerConfig(absorb_fragments=False, join_moved_anchors=False)
         monkeypatch.setattr(e5_pipeline, "aligner_config", dp_alone)
-        assert local not in _pairs(e5_pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
+        assert local not in bead_pairs(e5_pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
         monkeypatch.setattr(e5_pipeline, "aligner_config", replace(dp_alone, border_weight=0.1))
-        assert local in _pairs(e5_pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
+        assert local in bead_pairs(e5_pipeline.align_segments(de[s0:s1], fr[t0:t1], src_lang="de", tgt_lang="fr"))
 
 
 @settings(max_examples=40, deadline=None)

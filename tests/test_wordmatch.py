@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from align import AlignerConfig
-from conftest import deen_document, shared
+from conftest import bead_pairs, deen_document, shared
 
 THRESHOLD = AlignerConfig().fragment_word_share
-
-
-def _pairs(alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    return [(tuple(b.src_ids), tuple(b.tgt_ids)) for b in alignment.beads]
 
 
 def _dev(lines: slice, side: str) -> list[str]:
@@ -37,10 +33,10 @@ def test_a_sentence_folded_into_its_neighbour_joins_its_pair_on_its_words(pipeli
     cosine alone leaves 262 out; its words join it."""
     de, fr = _dev(slice(250, 272), "de"), _dev(slice(298, 322), "fr")
     fold = ((11, 12), (13,))
-    assert fold in _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    assert fold in bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert pipeline.align_stats.absorbed_fragments >= 1
     monkeypatch.setattr(pipeline, "aligner_config", AlignerConfig(fragment_word_share=0.0))
-    beads = _pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
+    beads = bead_pairs(pipeline.align_segments(de, fr, src_lang="de", tgt_lang="fr"))
     assert ((11,), (13,)) in beads and ((12,), ()) in beads
 
 
@@ -53,4 +49,4 @@ def test_in_a_short_document_a_dropped_line_stays_out_whatever_its_words(pipelin
     )
     src, tgt = en[:2], de[1:2]
     assert pipeline.word_matcher.share(src[0], src[1], tgt[0]) > THRESHOLD
-    assert _pairs(pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]
+    assert bead_pairs(pipeline.align_segments(src, tgt, src_lang="en", tgt_lang="de")) == [((0,), ()), ((1,), (0,))]

@@ -940,7 +940,7 @@ def align_vectors(
         may_use = _shape_rule(problem, config)
         # in a document of a few lines a dropped line shares the topic's words with the one line
         # its neighbour pair translates; the leave-one-out check decides there (session 46)
-        short = n + m <= config.short_document_segments
+        short = bool(problem.params[dp.P_SHORT_DOCUMENT])
         use_words = word_share is not None and config.fragment_word_share > 0 and not short
         words = (word_share, config.fragment_word_share) if use_words else None
         absorbed = absorb_fragments(
