@@ -84,6 +84,13 @@ Why these choices:
   at most ``short_document_segments`` segments, where a dropped line shares the topic's words
   with the one line its neighbour translates. Text+Berg dev +.004 and WMT24 paragraphs +.002
   (one gold join each); damaged news and short documents the same beads.
+* **A segment at a merge's border moves to the pair its words match** (``fragments.py``,
+  session 47). The DP cuts a long sentence's translation at a sentence border, and a short
+  sentence at the border of a merge may belong to the neighbouring pair, where the pooled
+  vectors cannot tell (the two pairs' cosines move by less than .01 either way). It moves where
+  the word witness above finds more than .4 of its word pieces in the neighbouring pair and no
+  more than .4 in its own bead, and where at least one of the two pairs becomes more alike.
+  Text+Berg dev +.008 (two moves, three gold beads); the other three sets the same beads.
 * **A number or name that crossed a border joins two pairs** (``anchors.py``). Where a
   number or a name (capitalised inside a sentence on a side whose language does not
   capitalise nouns) of one pair's sentence sits in the neighbouring pair's translation and
@@ -150,7 +157,7 @@ from . import dp
 from .anchors import banded_overlap, moved_anchor_borders, shared_anchors
 from .crossing import Span, crossed_borders, join_crossed
 from .errors import AlignError
-from .fragments import LengthModel, WordShare, absorb_fragments
+from .fragments import LengthModel, WordWitness, absorb_fragments, move_border_pieces
 from .segment import continuation
 
 # (source count, target count) of every bead shape the DP may use. Order matters for
@@ -208,8 +215,12 @@ class AlignerConfig:
     border_weight: float = 0.0  # cost of a bead border inside a sentence, times ``segment.continuation`` (0: off; .1)
     absorb_fragments: bool = True  # a lone piece left out joins its pair where that makes it more alike (with refine)
     fragment_length_check: bool = False  # ... and only where the pair's length ratio gets closer to the document's
-    # ... or where more than this share of its word pieces match the pair's other side (``wordmatch.py``; 0: off)
+    # ... or where more than this share of its word pieces match the pair's other side (``wordmatch.py``;
+    # 0: no word witness, here or at merge borders)
     fragment_word_share: float = 0.4
+    # a segment at a merge's border moves to the neighbouring pair where its words match there by
+    # more than ``fragment_word_share`` and in its own bead by no more (``fragments.move_border_pieces``)
+    move_border_pieces: bool = True
     # expected length ratio: the two sides' totals', shrunk toward the mutual best 1-1s' with this
     # many segments' weight, so that in a short document a dropped line does not set it (0: totals)
     pair_ratio_weight: float = 30.0
@@ -349,6 +360,7 @@ class AlignStats:
     crossed_borders: int = 0  # neighbouring pairs joined because content crosses their border
     crossing_chars: int = 0  # characters embedded to test borders
     absorbed_fragments: int = 0  # lone pieces joined to their pair after the DP (``fragments.py``)
+    moved_border_pieces: int = 0  # segments moved to the neighbouring pair on their words (``fragments.py``)
     moved_anchor_joins: int = 0  # borders a number or name crossed, joined after the DP (``anchors.py``)
 
     def reset(self) -> None:
@@ -845,7 +857,7 @@ def align_vectors(
     stats: AlignStats | None = None,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
-    word_share: WordShare | None = None,
+    word_matcher: WordWitness | None = None,
 ) -> list[RawBead]:
     """The best monotone bead sequence covering every position of both sides once.
 
@@ -854,7 +866,8 @@ def align_vectors(
 
     With ``src_texts``, ``tgt_texts`` and ``window_encoder`` (and ``config.refine``), the
     plausible merged beads are re-embedded as joined text and the DP runs again. With
-    ``word_share`` (``WordMatcher.share``) too, a fragment may also join its pair on its words.
+    ``word_matcher`` (``wordmatch.WordMatcher``) too, a fragment may also join its pair on its
+    words, and a segment at a merge's border move to the neighbouring pair.
     """
     config = config or AlignerConfig()
     stats = stats if stats is not None else AlignStats()
@@ -926,6 +939,12 @@ def align_vectors(
         joined = join_crossed(spans, moved, more_alike)
         stats.moved_anchor_joins = len(spans) - len(joined)
         spans = joined
+    may_use = _shape_rule(problem, config)
+    # in a document of a few lines a dropped line shares the topic's words with the one line
+    # its neighbour pair translates; the leave-one-out check decides there (session 46)
+    short = bool(problem.params[dp.P_SHORT_DOCUMENT])
+    use_words = word_matcher is not None and config.fragment_word_share > 0 and not short
+    words = (word_matcher, config.fragment_word_share) if use_words else None
     if joined_text is not None and config.absorb_fragments:
         assert src_texts is not None and tgt_texts is not None
         cums = (problem.src_cum, problem.tgt_cum)
@@ -937,17 +956,16 @@ def align_vectors(
         if config.fragment_length_check:
             mean = float(problem.params[dp.P_LOG_RATIO_MEAN])
             lengths = LengthModel(src_lens, tgt_lens, mean, config.length_smoothing)
-        may_use = _shape_rule(problem, config)
-        # in a document of a few lines a dropped line shares the topic's words with the one line
-        # its neighbour pair translates; the leave-one-out check decides there (session 46)
-        short = bool(problem.params[dp.P_SHORT_DOCUMENT])
-        use_words = word_share is not None and config.fragment_word_share > 0 and not short
-        words = (word_share, config.fragment_word_share) if use_words else None
         absorbed = absorb_fragments(
             spans, known, (src_texts, tgt_texts), may_use, is_repeat, joined_text.cosines, lengths, words
         )
         stats.absorbed_fragments = len(spans) - len(absorbed)
         spans = absorbed
+    if joined_text is not None and words is not None and config.move_border_pieces:
+        assert src_texts is not None and tgt_texts is not None
+        moved_pieces = move_border_pieces(spans, known, (src_texts, tgt_texts), may_use, joined_text.cosines, words)
+        stats.moved_border_pieces = sum(a != b for a, b in zip(spans, moved_pieces, strict=True)) // 2
+        spans = moved_pieces
     noise_src, noise_tgt = _noise_from_vectors(src_vecs, tgt_vecs, noise_floor, config.noise_prior_weight)
     beads: list[RawBead] = []
     for src, tgt in spans:

@@ -116,16 +116,23 @@ class CT2Encoder:
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def _batches(self, windows: list[tuple[int, list[int]]]) -> Iterator[list[tuple[int, list[int]]]]:
-        """Windows sorted by length, so that little is padded, cut into model calls."""
-        batch: list[tuple[int, list[int]]] = []
-        for window in sorted(windows, key=lambda w: len(w[1])):
-            # sorted: this window is the longest yet, so it sets the batch's padded size
-            if batch and (len(batch) == self.batch_size or len(window[1]) * (len(batch) + 1) > self._BATCH_TOKENS):
-                yield batch
-                batch = []
-            batch.append(window)
-        if batch:
+        return length_batches(windows, self.batch_size, self._BATCH_TOKENS)
+
+
+def length_batches(
+    windows: list[tuple[int, list[int]]], batch_size: int, batch_tokens: int = 4096
+) -> Iterator[list[tuple[int, list[int]]]]:
+    """(index, token ids) windows sorted by length, so that little is padded, cut into model calls
+    of at most ``batch_size`` windows and ``batch_tokens`` padded tokens (larger ran slower here)."""
+    batch: list[tuple[int, list[int]]] = []
+    for window in sorted(windows, key=lambda w: len(w[1])):
+        # sorted: this window is the longest yet, so it sets the batch's padded size
+        if batch and (len(batch) == batch_size or len(window[1]) * (len(batch) + 1) > batch_tokens):
             yield batch
+            batch = []
+        batch.append(window)
+    if batch:
+        yield batch
 
 
 class USEEncoder:

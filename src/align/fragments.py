@@ -44,13 +44,23 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
 
 from .crossing import Span
 
 _WORD = re.compile(r"\w")
 CosinesOf = Callable[[list[Span]], dict[Span, float]]  # real cosines of beads as joined text
 IsRepeat = Callable[[int, int], bool]  # (side: 0 source, 1 target; position) → a repeat?
-WordShare = Callable[[str, str, str], float]  # (piece, pair's own side, other side) → ``WordMatcher.share``
+
+
+class WordWitness(Protocol):
+    """``wordmatch.WordMatcher``: word-piece states of segments, and the witness measured on them."""
+
+    def pieces(self, texts: Sequence[str]) -> list[np.ndarray]: ...
+
+    def share(self, piece: str, own: Sequence[str], other: Sequence[str]) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ def absorb_fragments(
     is_repeat: IsRepeat,
     cosines_of: CosinesOf,
     lengths: LengthModel | None = None,
-    words: tuple[WordShare, float] | None = None,
+    words: tuple[WordWitness, float] | None = None,
 ) -> list[Span]:
     """``spans`` with each fragment joined to its pair (``known`` gets the new beads' cosines).
 
@@ -135,9 +145,9 @@ def absorb_fragments(
         key=lambda item: -item[0],
     )
     if words is not None:
-        share, threshold = words
+        witness, threshold = words
         on_cosine = {c.piece for _, c in ranked}
-        matched = [(_word_share(share, spans, texts, c), c) for c in candidates if c.piece not in on_cosine]
+        matched = [(_word_share(witness, spans, texts, c), c) for c in candidates if c.piece not in on_cosine]
         ranked += sorted(((m, c) for m, c in matched if m > threshold), key=lambda item: -item[0])
     used: set[int] = set()
     replaced: dict[int, Span] = {}
@@ -151,14 +161,124 @@ def absorb_fragments(
 
 
 def _word_share(
-    share: WordShare, spans: Sequence[Span], texts: tuple[Sequence[str], Sequence[str]], c: _Candidate
+    witness: WordWitness, spans: Sequence[Span], texts: tuple[Sequence[str], Sequence[str]], c: _Candidate
 ) -> float:
     """The share of the piece's word pieces matched in its pair's other side, against the pair's own side."""
     src, tgt = spans[c.piece]
     side = 0 if src else 1
     own, other = spans[c.pair][side], spans[c.pair][1 - side]
-    return share(
-        texts[side][(src or tgt)[0]],
-        " ".join(texts[side][p] for p in own),
-        " ".join(texts[1 - side][p] for p in other),
-    )
+    return witness.share(texts[side][(src or tgt)[0]], _side(texts, side, own), _side(texts, 1 - side, other))
+
+
+@dataclass(frozen=True)
+class _Option:
+    """A segment at the border of two neighbouring pairs that may move from one to the other."""
+
+    left: int  # index in spans of the left pair; the right one follows it
+    side: int  # 0: a source segment, 1: a target segment
+    piece: int  # its position on its side
+    origin: Span  # the pair it is in
+    goal: Span  # the pair it may join
+    into_left: bool  # whether the goal is the left pair
+
+    @property
+    def rest(self) -> tuple[int, ...]:
+        return tuple(p for p in self.origin[self.side] if p != self.piece)
+
+    @property
+    def moved(self) -> tuple[Span, Span]:
+        """(left, right) pair after the move."""
+        grown = (*self.goal[self.side], self.piece) if self.into_left else (self.piece, *self.goal[self.side])
+        origin = (self.rest, self.origin[1]) if self.side == 0 else (self.origin[0], self.rest)
+        goal = (grown, self.goal[1]) if self.side == 0 else (self.goal[0], grown)
+        return (goal, origin) if self.into_left else (origin, goal)
+
+
+@dataclass(frozen=True)
+class _Move:
+    left: int  # index in spans of the left pair; the right one follows it
+    moved: tuple[Span, Span]  # the two pairs after the move
+    matched: float  # the moved segment's word share in the pair it joins
+
+
+def move_border_pieces(
+    spans: list[Span],
+    known: dict[Span, float],
+    texts: tuple[Sequence[str], Sequence[str]],
+    may_use: Callable[[Span], bool],
+    cosines_of: CosinesOf,
+    words: tuple[WordWitness, float],
+) -> list[Span]:
+    """``spans`` with a segment at the border of a merge moved into the neighbouring pair where
+    its words find their translation there and not in its own bead (``known`` gets the new
+    beads' cosines).
+
+    The DP splits a long sentence's translation at a sentence border, but a short sentence at
+    the border of a merge may belong to the pair next to it (Text+Berg dev: "Nun begannen die
+    Erkundungen :" is the end of the French sentence before, "… et que les reconnaissances
+    purent commencer", yet the DP put it with the sentence after). Its pooled vector cannot
+    tell, since the two pairs' cosines move by less than .01 either way; its words can. It moves
+    where more than ``threshold`` of its word pieces match the other pair's other side, with
+    that pair's own side competing, and at most ``threshold`` match its own bead's other side
+    against the rest of its side: the fragment witness's measure and threshold, asked both ways.
+    The move must also make at least one of the two pairs more alike by its real embedding: a
+    short sentence has few word pieces, and a few chance matches can pass the threshold (WMT24
+    paragraphs: "I ought to get there ." against "… drin sein könnten ?", where both pairs
+    lost .01 or more). Each pair takes part in at most one move, best matched first.
+    """
+    witness, threshold = words
+    options: list[_Option] = []
+    for k in range(len(spans) - 1):
+        left, right = spans[k], spans[k + 1]
+        if not (left[0] and left[1] and right[0] and right[1]):
+            continue
+        if left[0][-1] + 1 != right[0][0] or left[1][-1] + 1 != right[1][0]:
+            continue  # something unaligned between the two pairs
+        for side in (0, 1):
+            # a pair's only segment on a side is its pair, not a border piece
+            if len(left[side]) > 1:
+                options.append(_Option(k, side, left[side][-1], left, right, False))
+            if len(right[side]) > 1:
+                options.append(_Option(k, side, right[side][0], right, left, True))
+    options = [o for o in options if may_use(o.moved[0]) and may_use(o.moved[1])]
+
+    def matched(o: _Option, own: Sequence[int], pair: Span) -> float:
+        other = _side(texts, 1 - o.side, pair[1 - o.side])
+        return witness.share(texts[o.side][o.piece], _side(texts, o.side, own), other)
+
+    # each step's segments in one batch (a call of the model costs more than its work on a few
+    # lines); a bead's own segments are asked about only where its neighbour's words match
+    _prepare(witness, texts, [(o.side, o.piece) for o in options], [o.goal for o in options])
+    there = {o: matched(o, o.goal[o.side], o.goal) for o in options}
+    options = [o for o in options if there[o] > threshold]
+    _prepare(witness, texts, [], [o.origin for o in options])
+    moves = [_Move(o.left, o.moved, there[o]) for o in options if matched(o, o.rest, o.origin) <= threshold]
+    if not moves:
+        return spans
+    known.update(cosines_of([span for move in moves for span in move.moved if span not in known]))
+    used: set[int] = set()
+    result = list(spans)
+    for move in sorted(moves, key=lambda m: -m.matched):
+        if move.left in used or move.left + 1 in used:
+            continue
+        before = (spans[move.left], spans[move.left + 1])
+        if all(known[after] <= known[span] for after, span in zip(move.moved, before, strict=True)):
+            continue  # both pairs less alike: the words matched by chance (a short sentence's few pieces)
+        used.update((move.left, move.left + 1))
+        result[move.left], result[move.left + 1] = move.moved
+    return result
+
+
+def _prepare(
+    witness: WordWitness,
+    texts: tuple[Sequence[str], Sequence[str]],
+    segments: Sequence[tuple[int, int]],
+    pairs: Sequence[Span],
+) -> None:
+    """The word states of these (side, position) segments and of both sides of each pair, in one batch."""
+    wanted = set(segments) | {(side, p) for pair in pairs for side in (0, 1) for p in pair[side]}
+    witness.pieces([texts[side][p] for side, p in sorted(wanted)])
+
+
+def _side(texts: tuple[Sequence[str], Sequence[str]], side: int, positions: Sequence[int]) -> list[str]:
+    return [texts[side][p] for p in positions]

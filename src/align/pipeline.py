@@ -111,7 +111,7 @@ class Pipeline:
                 stats=stats,
                 src_lang=doc.source.lang,
                 tgt_lang=doc.target.lang,
-                word_share=self.word_matcher.share,
+                word_matcher=self.word_matcher,
             )
             content_beads = [
                 Bead([src_ids[i] for i in r.src], [tgt_ids[j] for j in r.tgt], round(r.score, 4)) for r in raw

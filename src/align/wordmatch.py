@@ -29,10 +29,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .embed import cpu_threads, length_batches
+
 LAYERS = 4  # the layer whose token states are matched (counted from the first, as in transformers)
 _WINDOW = 510  # content tokens the model holds; a longer text is matched on its first 510
 _WORD = re.compile(r"\w")
 _PROMPT = "passage: "  # as the sentence vectors are made
+_BATCH = 64  # texts a model call holds (``embed.length_batches``: sorted by length, little padding)
 _KEPT_TEXTS = 10_000  # states kept for reuse; a batch of thousands of documents must not grow it forever
 
 
@@ -49,7 +52,6 @@ class WordMatcher:
         from tokenizers import Tokenizer
 
         from .bundled_ct2 import ensure_ct2_dir
-        from .embed import cpu_threads
 
         directory = ensure_ct2_dir(layers=LAYERS)
         threads = cpu_threads(self._threads)
@@ -70,18 +72,28 @@ class WordMatcher:
                 self._states.clear()
             encodings = self._tokenizer.encode_batch([_PROMPT + text for text in new])
             ids = [[*e.ids[: _WINDOW + 1], e.ids[-1]] if len(e.ids) > _WINDOW + 2 else e.ids for e in encodings]
-            states = np.asarray(self._model.forward_batch(ids).last_hidden_state)
-            for text, encoding, row, length in zip(new, encodings, states, map(len, ids), strict=True):
-                first = 1 + self._prompt_pieces
-                keep = [k for k in range(first, length - 1) if _WORD.search(encoding.tokens[k].replace("\u2581", ""))]
-                vectors = row[keep].astype(np.float64)
-                self._states[text] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            first = 1 + self._prompt_pieces
+            for batch in length_batches(list(enumerate(ids)), _BATCH):
+                states = np.asarray(self._model.forward_batch([window for _, window in batch]).last_hidden_state)
+                for (index, window), row in zip(batch, states, strict=True):
+                    tokens = encodings[index].tokens
+                    keep = [k for k in range(first, len(window) - 1) if _WORD.search(tokens[k].replace("\u2581", ""))]
+                    vectors = row[keep].astype(np.float64)
+                    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+                    self._states[new[index]] = vectors / norms
         return [self._states[text] for text in texts]
 
-    def share(self, piece: str, own: str, other: str) -> float:
-        """The share of ``piece``'s word pieces that are mutual best matches of a piece of
-        ``other`` when ``own`` (the pair's side that ``piece`` would join) competes for them."""
-        piece_states, own_states, other_states = self.pieces([piece, own, other])
+    def share(self, piece: str, own: Sequence[str], other: Sequence[str]) -> float:
+        """The share of ``piece``'s word pieces that are mutual best matches of a piece of the
+        ``other`` segments when the ``own`` segments (the side that ``piece`` would join) compete
+        for them. Each segment's states are its own, stacked: one pass per segment serves every
+        bead it is part of, and all of a document's are made in one batch (``pieces``)."""
+        if isinstance(own, str) or isinstance(other, str):
+            raise TypeError("own and other are lists of segments, not one text")
+        states = self.pieces([piece, *own, *other])
+        piece_states = states[0]
+        own_states = np.concatenate(states[1 : 1 + len(own)] or [piece_states[:0]])
+        other_states = np.concatenate(states[1 + len(own) :] or [piece_states[:0]])
         if not len(piece_states) or not len(other_states):
             return 0.0
         similarity = np.concatenate([own_states, piece_states]) @ other_states.T
