@@ -75,12 +75,10 @@ ABLATIONS: dict[str, dict] = {
     "− part check on merges": {"part_weight": 0.0},
     "− joins where a number or name crossed the border of two pairs": {"join_moved_anchors": False},
     "− fragment check after the DP (a lone piece next to a gap joins its pair)": {"absorb_fragments": False},
-    "− word witness (a lone piece joins only where its pair's cosine rises, not also where its words find their "
-    "translation in the pair, session 46; and no segment moves across a merge's border, session 47)": {
-        "fragment_word_share": 0.0
-    },
-    "− word witness at merge borders (a segment at a merge's border stays where the DP put it, wherever its words "
-    "match; session 47)": {"move_border_pieces": False},
+    "− word witness of the fragment check (a piece joins only where its pair's cosine rises, not also where its "
+    "words find their translation in the pair; session 46)": {"fragment_word_share": 0.0},
+    "+ word witness at merge borders (a segment at a merge's border moves to the pair its words match; off: "
+    "test .918, session 47)": {"move_border_pieces": True},
     "− leave-one-out check outside short documents (sessions 29–35: only in at most 8 segments and on a bead "
     "holding the whole document)": {"leave_one_out_weight": 0.0},
     "− merge penalty": {"merge_penalty": 0.0},
