@@ -36,6 +36,10 @@ the aligner never sees (they are non-content segments; that experiment ran on th
 pipeline's output, where they are unaligned beads). In the aligner itself (session 16):
 Text+Berg dev, damaged news seeds 0–6 and WMT24 paragraphs, four joins, all gold beads; on
 Text+Berg test, four joins, none a gold bead (``docs/aligner_log.md``).
+
+``move_border_pieces`` (an option, off by default) asks the same word witness about a segment
+at the border of a merge, which may belong to the neighbouring pair: right twice on Text+Berg
+dev, wrong on test, where short dialogue lines match their neighbours by chance (session 47).
 """
 
 from __future__ import annotations
