@@ -90,7 +90,7 @@ Why these choices:
   the neighbouring pair, where the pooled vectors cannot tell (the two pairs' cosines move by
   less than .01 either way). With the option it moves where the word witness above finds more
   than .4 of its word pieces in the neighbouring pair and no more than .4 in its own bead, and
-  where at least one of the two pairs becomes more alike. Text+Berg dev +.008 (two moves, three
+  where at least one of the two pairs becomes more alike. Text+Berg dev +.007 (two moves, three
   gold beads), the other three tuning sets the same beads; but on Text+Berg test (look 29) its
   five moves were wrong but for one bead (.926 → .918): short exclamations and dialogue lines
   ("Sicherlich .", "Basta .") whose few word pieces matched the neighbour by chance.

@@ -102,7 +102,7 @@ class CT2Encoder:
                 windows.append((index, [bos, *content[start : start + self._WINDOW], eos]))
         sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
-        for batch in self._batches(windows):
+        for batch in length_batches(windows, self.batch_size, self._BATCH_TOKENS):
             ids = [window for _, window in batch]
             states = np.asarray(self._model.forward_batch(ids).last_hidden_state)
             lengths = np.array([len(window) for window in ids])
@@ -114,9 +114,6 @@ class CT2Encoder:
                 weights[index] += weight
         vectors = (sums / np.maximum(weights, 1)[:, None]).astype(np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-
-    def _batches(self, windows: list[tuple[int, list[int]]]) -> Iterator[list[tuple[int, list[int]]]]:
-        return length_batches(windows, self.batch_size, self._BATCH_TOKENS)
 
 
 def length_batches(

@@ -86,8 +86,9 @@ class WordMatcher:
     def share(self, piece: str, own: Sequence[str], other: Sequence[str]) -> float:
         """The share of ``piece``'s word pieces that are mutual best matches of a piece of the
         ``other`` segments when the ``own`` segments (the side that ``piece`` would join) compete
-        for them. Each segment's states are its own, stacked: one pass per segment serves every
-        bead it is part of, and all of a document's are made in one batch (``pieces``)."""
+        for them. Each segment's states are its own, stacked, so that one pass per segment serves
+        every bead it is part of; a caller that asks about many beads makes them first in one
+        batch (``pieces``), as ``fragments.move_border_pieces`` does."""
         if isinstance(own, str) or isinstance(other, str):
             raise TypeError("own and other are lists of segments, not one text")
         states = self.pieces([piece, *own, *other])
