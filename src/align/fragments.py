@@ -151,7 +151,12 @@ def absorb_fragments(
     if words is not None:
         witness, threshold = words
         on_cosine = {c.piece for _, c in ranked}
-        matched = [(_word_share(witness, spans, texts, c), c) for c in candidates if c.piece not in on_cosine]
+        asked = [(c, _piece_side(spans[c.piece])) for c in candidates if c.piece not in on_cosine]
+        # every candidate's segments in one batch: a call of the model costs more than its work on a few lines
+        _prepare(witness, texts, [side_piece for _, side_piece in asked], [spans[c.pair] for c, _ in asked])
+        matched = [
+            (_matched(witness, texts, side, piece, spans[c.pair][side], spans[c.pair]), c) for c, (side, piece) in asked
+        ]
         ranked += sorted(((m, c) for m, c in matched if m > threshold), key=lambda item: -item[0])
     used: set[int] = set()
     replaced: dict[int, Span] = {}
@@ -164,14 +169,24 @@ def absorb_fragments(
     return [replaced.get(k, span) for k, span in enumerate(spans) if k not in dropped]
 
 
-def _word_share(
-    witness: WordWitness, spans: Sequence[Span], texts: tuple[Sequence[str], Sequence[str]], c: _Candidate
+def _piece_side(lone: Span) -> tuple[int, int]:
+    """(side, position) of the one segment of an unaligned bead."""
+    src, tgt = lone
+    return (0, src[0]) if src else (1, tgt[0])
+
+
+def _matched(
+    witness: WordWitness,
+    texts: tuple[Sequence[str], Sequence[str]],
+    side: int,
+    piece: int,
+    own: Sequence[int],
+    pair: Span,
 ) -> float:
-    """The share of the piece's word pieces matched in its pair's other side, against the pair's own side."""
-    src, tgt = spans[c.piece]
-    side = 0 if src else 1
-    own, other = spans[c.pair][side], spans[c.pair][1 - side]
-    return witness.share(texts[side][(src or tgt)[0]], _side(texts, side, own), _side(texts, 1 - side, other))
+    """The share of the word pieces of segment ``piece`` (on ``side``) matched in ``pair``'s other
+    side, with the ``own`` segments of its side competing for them."""
+    other = _side(texts, 1 - side, pair[1 - side])
+    return witness.share(texts[side][piece], _side(texts, side, own), other)
 
 
 @dataclass(frozen=True)
@@ -246,17 +261,17 @@ def move_border_pieces(
                 options.append(_Option(k, side, right[side][0], right, left, True))
     options = [o for o in options if may_use(o.moved[0]) and may_use(o.moved[1])]
 
-    def matched(o: _Option, own: Sequence[int], pair: Span) -> float:
-        other = _side(texts, 1 - o.side, pair[1 - o.side])
-        return witness.share(texts[o.side][o.piece], _side(texts, o.side, own), other)
-
     # each step's segments in one batch (a call of the model costs more than its work on a few
     # lines); a bead's own segments are asked about only where its neighbour's words match
     _prepare(witness, texts, [(o.side, o.piece) for o in options], [o.goal for o in options])
-    there = {o: matched(o, o.goal[o.side], o.goal) for o in options}
+    there = {o: _matched(witness, texts, o.side, o.piece, o.goal[o.side], o.goal) for o in options}
     options = [o for o in options if there[o] > threshold]
     _prepare(witness, texts, [], [o.origin for o in options])
-    moves = [_Move(o.left, o.moved, there[o]) for o in options if matched(o, o.rest, o.origin) <= threshold]
+    moves = [
+        _Move(o.left, o.moved, there[o])
+        for o in options
+        if _matched(witness, texts, o.side, o.piece, o.rest, o.origin) <= threshold
+    ]
     if not moves:
         return spans
     known.update(cosines_of([span for move in moves for span in move.moved if span not in known]))

@@ -88,7 +88,7 @@ class WordMatcher:
         ``other`` segments when the ``own`` segments (the side that ``piece`` would join) compete
         for them. Each segment's states are its own, stacked, so that one pass per segment serves
         every bead it is part of; a caller that asks about many beads makes them first in one
-        batch (``pieces``), as ``fragments.move_border_pieces`` does."""
+        batch (``pieces``), as ``fragments.py`` does."""
         if isinstance(own, str) or isinstance(other, str):
             raise TypeError("own and other are lists of segments, not one text")
         states = self.pieces([piece, *own, *other])
