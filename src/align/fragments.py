@@ -100,8 +100,7 @@ def _candidates(
     for k, (src, tgt) in enumerate(spans):
         if len(src) + len(tgt) != 1:
             continue
-        side = 0 if src else 1
-        position = (src or tgt)[0]
+        side, position = _piece_side((src, tgt))
         if not _WORD.search(texts[side][position]) or is_repeat(side, position):
             continue
         for pair in (k - 1, k + 1):
